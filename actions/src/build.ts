@@ -1,0 +1,245 @@
+import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { GitopsError, InputError, MissingToolError } from './errors.js';
+import { isCommitSha, parseImageRef } from './image-ref.js';
+import type { RegistryAuth } from './registry.js';
+import { resolveDigest } from './registry.js';
+import { retry } from './retry.js';
+
+/** What to build and where to push it. */
+export interface BuildOptions {
+  context: string;
+  /** Dockerfile path (relative to the context, or absolute). Default <context>/Dockerfile. */
+  dockerfile?: string;
+  /** Repository without tag, e.g. 127.0.0.1:5000/score-api. */
+  image: string;
+  /** Full commit SHA the image is built from; tags <sha> and <sha[0..7]>. */
+  sha: string;
+  push: boolean;
+  buildArgs?: Record<string, string>;
+  /** Source repository URL for the org.opencontainers.image.source label. */
+  source?: string;
+  /** Build network mode, e.g. host (`--network host`). */
+  network?: string;
+  registryAuth?: RegistryAuth;
+  log?: (line: string) => void;
+}
+
+/** What was built; `digest` and `ref` (image:sha@digest) only when pushed. */
+export interface BuildResult {
+  image: string;
+  tags: string[];
+  digest?: string;
+  ref?: string;
+}
+
+/** A docker step (build, push, login) failed; carries the step and the tail of its output. */
+export class BuildError extends GitopsError {
+  constructor(
+    readonly step: 'build' | 'push' | 'login' | 'digest',
+    detail: string,
+    hint?: string,
+  ) {
+    super(`docker ${step} failed: ${detail}`, 'BUILD_FAILED', hint);
+  }
+}
+
+interface Exec {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the docker CLI; resolves with its exit code (MissingToolError when docker is not installed). */
+function docker(args: string[], input?: string): Promise<Exec> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'docker',
+      args,
+      { env: process.env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(
+            new MissingToolError(
+              'docker',
+              'install the docker CLI (and an engine: Docker, or podman serving the Docker API)',
+            ),
+          );
+          return;
+        }
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
+    // docker may exit before reading stdin (EPIPE): its exit code reports the failure.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input ?? '');
+  });
+}
+
+function tail(text: string, lines = 4): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-lines)
+    .join(' | ');
+}
+
+/** Throws MissingToolError unless the docker CLI exists and an engine answers `docker version`. */
+export async function checkDocker(): Promise<{ server: string; buildx: boolean }> {
+  const res = await docker(['version', '--format', '{{.Server.Version}}']);
+  if (res.code !== 0 || res.stdout.trim() === '') {
+    throw new MissingToolError(
+      'docker engine',
+      `the docker CLI found no engine (${tail(res.stderr, 1) || 'no answer'}); start Docker or podman (bash scripts/ci-env.sh) and set DOCKER_HOST`,
+    );
+  }
+  const buildx = (await docker(['buildx', 'version'])).code === 0;
+  return { server: res.stdout.trim(), buildx };
+}
+
+function validate(opts: BuildOptions): { dockerfile: string } {
+  if (
+    typeof opts.context !== 'string' ||
+    !existsSync(opts.context) ||
+    !statSync(opts.context).isDirectory()
+  ) {
+    throw new InputError('context', `'${String(opts.context)}' is not a directory`);
+  }
+  const dockerfile = opts.dockerfile
+    ? isAbsolute(opts.dockerfile)
+      ? opts.dockerfile
+      : join(opts.context, opts.dockerfile)
+    : join(opts.context, 'Dockerfile');
+  if (!existsSync(dockerfile)) throw new InputError('dockerfile', `'${dockerfile}' does not exist`);
+  const ref = parseImageRef(opts.image, 'image');
+  if (ref.tag !== undefined || ref.digest !== undefined) {
+    throw new InputError(
+      'image',
+      `'${opts.image}' must be a repository without tag or digest (tags come from the SHA)`,
+    );
+  }
+  if (!isCommitSha(opts.sha))
+    throw new InputError('sha', `'${opts.sha}' is not a full commit SHA (40 lowercase hex)`);
+  for (const key of Object.keys(opts.buildArgs ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new InputError('buildArgs', `'${key}' is not a valid build-arg name`);
+  }
+  if (opts.network !== undefined && !/^[A-Za-z0-9_.-]+$/.test(opts.network)) {
+    throw new InputError('network', `'${opts.network}' is not a network name`);
+  }
+  if (opts.registryAuth?.password !== undefined && !opts.registryAuth.username) {
+    throw new InputError('registryAuth', 'a password needs a username');
+  }
+  return { dockerfile };
+}
+
+// Transient registry trouble worth another try; anything else (auth, unknown) fails at once.
+const TRANSIENT_PUSH_RE =
+  /connection refused|connection reset|timeout|timed out|EOF|50[234]|429|too many requests|i\/o/i;
+
+/**
+ * Builds the image with the docker CLI (buildx only when present), labelled with the OCI revision/source/
+ * created labels and tagged <image>:<sha> and <image>:<short sha>; when `push`, pushes both tags and reads
+ * the digest back from the registry, returning ref = image:sha@digest.
+ */
+export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
+  const { buildx } = await checkDocker();
+  const { dockerfile } = validate(opts);
+  const log = opts.log ?? (() => undefined);
+  const short = opts.sha.slice(0, 7);
+  const tags = [`${opts.image}:${opts.sha}`, `${opts.image}:${short}`];
+  const created = new Date().toISOString();
+  const registry = parseImageRef(opts.image, 'image').registry;
+
+  if (opts.push && opts.registryAuth?.username && opts.registryAuth.password !== undefined) {
+    // The password goes through stdin only: never on the command line or in a log.
+    const login = await docker(
+      [
+        'login',
+        '--username',
+        opts.registryAuth.username,
+        '--password-stdin',
+        registry ?? 'docker.io',
+      ],
+      opts.registryAuth.password,
+    );
+    if (login.code !== 0) {
+      throw new BuildError(
+        'login',
+        `to ${registry ?? 'docker.io'}: ${tail(login.stderr, 2)}`,
+        'check the registry credentials',
+      );
+    }
+    log(`logged in to ${registry ?? 'docker.io'} as ${opts.registryAuth.username}`);
+  }
+
+  const args = [
+    ...(buildx ? ['buildx', 'build', '--load'] : ['build']),
+    '--file',
+    dockerfile,
+    ...tags.flatMap((t) => ['--tag', t]),
+    '--label',
+    `org.opencontainers.image.revision=${opts.sha}`,
+    '--label',
+    `org.opencontainers.image.created=${created}`,
+    ...(opts.source ? ['--label', `org.opencontainers.image.source=${opts.source}`] : []),
+    '--build-arg',
+    `GIT_SHA=${opts.sha}`,
+    '--build-arg',
+    `BUILD_DATE=${created}`,
+    ...Object.entries(opts.buildArgs ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+    ...(opts.network ? ['--network', opts.network] : []),
+    opts.context,
+  ];
+  log(`docker ${args.slice(0, buildx ? 2 : 1).join(' ')} ${tags.join(' ')}`);
+  const built = await docker(args);
+  if (built.code !== 0) throw new BuildError('build', tail(built.stderr || built.stdout, 6));
+  log(`built ${tags.join(', ')}`);
+  if (!opts.push) return { image: opts.image, tags };
+
+  for (const tag of tags) {
+    await retry(
+      async () => {
+        const pushed = await docker(['push', tag]);
+        if (pushed.code !== 0) {
+          const detail = tail(pushed.stderr || pushed.stdout, 3);
+          throw new BuildError(
+            'push',
+            `${tag}: ${detail}`,
+            'is the registry running and reachable (and insecure-listed if plain HTTP)?',
+          );
+        }
+      },
+      {
+        maxAttempts: 3,
+        baseDelayMs: 300,
+        shouldRetry: (err) => err instanceof BuildError && TRANSIENT_PUSH_RE.test(err.message),
+        onRetry: (err, attempt) =>
+          log(`push attempt ${attempt} failed (${(err as Error).message}); retrying`),
+      },
+    );
+    log(`pushed ${tag}`);
+  }
+  let digest: string;
+  try {
+    digest = await resolveDigest(
+      tags[0] as string,
+      opts.registryAuth ? { auth: opts.registryAuth } : {},
+    );
+  } catch (err) {
+    throw new BuildError(
+      'digest',
+      `pushed ${tags[0]} but could not read its digest back: ${(err as Error).message}`,
+    );
+  }
+  const ref = `${tags[0]}@${digest}`;
+  log(`digest ${digest}`);
+  return { image: opts.image, tags, digest, ref };
+}

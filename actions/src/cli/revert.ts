@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { findToplevel, isGitUrl } from '../git.js';
+import { revertBump } from '../revert.js';
+import type { CliCommand } from './command.js';
+import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
+
+const usage = `Usage: gitops revert --commit SHA --reason TEXT [options]
+
+Reverts a bump commit made by gitops (it must carry Gitops-Action: bump) with a commit giving the reason
+and trailers (Gitops-Action: revert, Reverts, Rolled-Back-Source, Environment). Reverting again is a no-op.
+
+Options:
+  --commit SHA       The bump commit to revert
+  --reason TEXT      Why (goes into the commit message)
+  --repo PATH|URL    GitOps repository: a local clone, or a URL/bare repo to clone (default: current repository)
+  --branch NAME      Branch (default main)
+  --push             Push the revert (otherwise commit locally only)
+  --json             Print one JSON object: status, commit, reverted source commit, environment
+  -h, --help         Show this help`;
+
+/** `gitops revert`: revert a gitops bump commit. */
+export const revertCommand: CliCommand = {
+  name: 'revert',
+  summary: 'revert a bump commit (roll back), once',
+  usage,
+  options: {
+    commit: { type: 'string' },
+    reason: { type: 'string' },
+    repo: { type: 'string' },
+    branch: { type: 'string' },
+    push: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run(values, io) {
+    const json = boolFlag(values, 'json');
+    const commit = requireFlag(values, 'commit');
+    if (!/^[0-9a-f]{7,40}$/.test(commit))
+      throw new InputError('--commit', `'${commit}' is not a commit SHA`);
+    const reason = requireFlag(values, 'reason');
+    const repoFlag = stringFlag(values, 'repo');
+    let repo: string;
+    if (repoFlag && isGitUrl(repoFlag)) repo = repoFlag;
+    else {
+      const dir = resolve(io.cwd, repoFlag ?? '.');
+      const top = await findToplevel(dir);
+      if (!top && !repoFlag)
+        throw new InputError('--repo', `${io.cwd} is not inside a git repository; pass --repo`);
+      repo = top ?? dir;
+    }
+    const branch = stringFlag(values, 'branch') ?? 'main';
+    const res = await revertBump({
+      repo,
+      branch,
+      commit,
+      reason,
+      push: boolFlag(values, 'push'),
+      log: progressLogger(io, json),
+    });
+    printOutput(io, json, {
+      json: { ...res, reverted: commit, branch },
+      lines: [
+        res.status === 'reverted'
+          ? `reverted ${commit} with ${res.commit}${res.pushed ? ` (pushed to ${branch})` : ' (not pushed)'}`
+          : `already reverted by ${res.commit}`,
+        `environment ${res.environment || '-'}, rolled-back source ${res.revertedSourceCommit || '-'}`,
+      ],
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,142 @@
+import type { CliCommand } from './command.js';
+import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
+import { InputError } from '../errors.js';
+import { isCommitSha } from '../image-ref.js';
+import { kubeClientFromConfig } from '../kube.js';
+import { verifyRollout } from '../verify.js';
+import type { VerifyResult } from '../verify.js';
+
+const usage = `Usage: gitops verify --app NAME --revision SHA --deployment NAME --namespace NS [options]
+
+Waits until Argo CD has synced the GitOps revision SHA and the Deployment has rolled out, and reports
+healthy, failed, or (with --rollback) rolled-back after reverting the bump commit in --repo.
+
+Options:
+  --app NAME              Argo CD Application name
+  --app-namespace NS      Namespace of the Application (default argocd)
+  --revision SHA          GitOps repository commit Argo CD must reach (full 40-character SHA)
+  --deployment NAME       Deployment to watch
+  --namespace NS          Namespace of the Deployment
+  --timeout S             Seconds to wait for the release, and again for a recovery (default 300)
+  --poll S                Seconds between polls (default 2)
+  --settle S              Seconds Argo CD must stay Synced+Healthy (default 5)
+  --restart-threshold N   Container restarts of a new pod that fail the rollout (default 3)
+  --rollback              On failure, revert the bump commit and wait for the recovery
+  --repo PATH|URL         GitOps repository to revert in (required with --rollback)
+  --branch NAME           Branch of the GitOps repository (default main)
+  --rollback-commit SHA   Bump commit to revert (default: --revision)
+  --kubeconfig FILE       Kubeconfig (default KUBECONFIG, ~/.kube/config, or in-cluster)
+  --context NAME          Kubeconfig context
+  --json                  Print one JSON object: the verdict with timings and timeline
+  -h, --help              Show this help
+
+Exit status: 0 healthy, 1 failed or rolled back, 2 usage error.`;
+
+function seconds(values: Record<string, unknown>, name: string, fallback: number): number {
+  const raw = stringFlag(values, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(n > 0)) {
+    throw new InputError(`--${name}`, `expected a positive number of seconds, got '${raw}'`);
+  }
+  return n;
+}
+
+function describe(res: VerifyResult, app: string, revision: string): string[] {
+  const t = res.timings;
+  const fmt = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`);
+  const head =
+    res.result === 'healthy'
+      ? `healthy: ${app} is live at ${revision.slice(0, 12)}`
+      : res.result === 'rolled-back'
+        ? `rolled back: ${app} at ${revision.slice(0, 12)} failed and was reverted by ${res.revertCommit?.slice(0, 12)}`
+        : `failed: ${app} at ${revision.slice(0, 12)}`;
+  const lines = [head];
+  if (res.reason) lines.push(`reason: ${res.reason}`);
+  lines.push(
+    `timings: synced ${fmt(t.toSyncedMs)}, ready ${fmt(t.toReadyMs)}, recovered ${fmt(t.toRecoveredMs)}`,
+  );
+  return lines;
+}
+
+/** `gitops verify`: watch Argo CD and the rollout of a revision; optionally roll back. */
+export const verifyCommand: CliCommand = {
+  name: 'verify',
+  summary: 'Wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure',
+  usage,
+  options: {
+    app: { type: 'string' },
+    'app-namespace': { type: 'string' },
+    revision: { type: 'string' },
+    deployment: { type: 'string' },
+    namespace: { type: 'string' },
+    timeout: { type: 'string' },
+    poll: { type: 'string' },
+    settle: { type: 'string' },
+    'restart-threshold': { type: 'string' },
+    rollback: { type: 'boolean' },
+    repo: { type: 'string' },
+    branch: { type: 'string' },
+    'rollback-commit': { type: 'string' },
+    kubeconfig: { type: 'string' },
+    context: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(values, io) {
+    const json = boolFlag(values, 'json');
+    const app = requireFlag(values, 'app');
+    const revision = requireFlag(values, 'revision');
+    if (!isCommitSha(revision)) {
+      throw new InputError(
+        '--revision',
+        `expected the full 40-character commit SHA Argo CD reports, got '${revision}'`,
+      );
+    }
+    const deployment = requireFlag(values, 'deployment');
+    const namespace = requireFlag(values, 'namespace');
+    const timeoutMs = seconds(values, 'timeout', 300) * 1000;
+    const pollMs = seconds(values, 'poll', 2) * 1000;
+    const settleMs = stringFlag(values, 'settle') === '0' ? 0 : seconds(values, 'settle', 5) * 1000;
+    const thresholdRaw = stringFlag(values, 'restart-threshold');
+    if (thresholdRaw !== undefined && !/^\d+$/.test(thresholdRaw)) {
+      throw new InputError('--restart-threshold', `expected a whole number, got '${thresholdRaw}'`);
+    }
+    const rollback = boolFlag(values, 'rollback');
+    const repo = stringFlag(values, 'repo');
+    if (rollback && !repo)
+      throw new InputError('--repo', 'is required with --rollback (the GitOps repository)');
+    if (!rollback && (stringFlag(values, 'rollback-commit') || stringFlag(values, 'branch'))) {
+      throw new InputError('--rollback', 'is required when --rollback-commit or --branch is given');
+    }
+    const kube = kubeClientFromConfig({
+      kubeconfig: stringFlag(values, 'kubeconfig'),
+      context: stringFlag(values, 'context'),
+    });
+    const res = await verifyRollout({
+      kube,
+      app,
+      appNamespace: stringFlag(values, 'app-namespace'),
+      revision,
+      deployment,
+      namespace,
+      timeoutMs,
+      pollMs,
+      settleMs,
+      restartThreshold: thresholdRaw === undefined ? undefined : Number(thresholdRaw),
+      rollback:
+        rollback && repo
+          ? {
+              repo,
+              branch: stringFlag(values, 'branch'),
+              commit: stringFlag(values, 'rollback-commit'),
+            }
+          : undefined,
+      log: progressLogger(io, json),
+    });
+    printOutput(io, json, {
+      json: { app, revision, deployment, namespace, ...res },
+      lines: describe(res, app, revision),
+    });
+    return res.result === 'healthy' ? 0 : 1;
+  },
+};

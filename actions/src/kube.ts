@@ -1,0 +1,225 @@
+/**
+ * The Kubernetes reads and the one write the verify step needs, over @kubernetes/client-node 1.4: the
+ * Deployment, its ReplicaSets and Pods, the Argo CD Application, and an immediate Argo CD refresh.
+ */
+import { existsSync } from 'node:fs';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { GitopsError, InputError } from './errors.js';
+
+/** The cluster reads and writes verify uses; objects are returned as the API's JSON shapes. */
+export interface KubeClient {
+  getDeployment(namespace: string, name: string): Promise<object>;
+  listReplicaSets(namespace: string, selector: string): Promise<object[]>;
+  listPods(namespace: string, selector: string): Promise<object[]>;
+  getApplication(namespace: string, name: string): Promise<object>;
+  /** Asks Argo CD to re-read Git and compare now instead of at its next poll (default every 3 minutes). */
+  refreshApplication(namespace: string, name: string): Promise<void>;
+}
+
+/** A Kubernetes API call failed; carries the HTTP status (0 when the server was not reached). */
+export class KubeApiError extends GitopsError {
+  constructor(
+    readonly operation: string,
+    readonly status: number,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${operation} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`,
+      status === 404 ? 'KUBE_NOT_FOUND' : 'KUBE_API_FAILED',
+      status === 401 || status === 403
+        ? 'check the kubeconfig credentials and the RBAC rules for this user'
+        : status === 404
+          ? 'check the name and namespace'
+          : undefined,
+      options,
+    );
+  }
+}
+
+export const ARGOCD_GROUP = 'argoproj.io';
+export const ARGOCD_VERSION = 'v1alpha1';
+export const ARGOCD_REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+
+/** Options for building a client: kubeconfig file and context, or the in-cluster service account. */
+export interface KubeClientOptions {
+  kubeconfig?: string;
+  context?: string;
+  inCluster?: boolean;
+}
+
+/**
+ * Loads a kubeconfig (`kubeconfig` file, else KUBECONFIG / ~/.kube/config, else in-cluster) and returns a client.
+ * Plain-HTTP servers are only accepted when the cluster entry sets insecure-skip-tls-verify (client-node's rule).
+ */
+export function kubeClientFromConfig(opts: KubeClientOptions = {}): KubeClient {
+  const kc = new KubeConfig();
+  if (opts.inCluster) {
+    kc.loadFromCluster();
+  } else if (opts.kubeconfig) {
+    if (!existsSync(opts.kubeconfig)) {
+      throw new InputError('kubeconfig', `file ${opts.kubeconfig} does not exist`);
+    }
+    try {
+      kc.loadFromFile(opts.kubeconfig);
+    } catch (err) {
+      throw new InputError('kubeconfig', `cannot be loaded: ${errorText(err)}`);
+    }
+  } else {
+    kc.loadFromDefault();
+    const cluster = kc.getCurrentCluster();
+    // loadFromDefault's last resort is an unauthenticated http://localhost:8080 that client-node then refuses;
+    // say plainly that no configuration was found instead.
+    if (
+      cluster?.name === 'cluster' &&
+      cluster.server === 'http://localhost:8080' &&
+      kc.getContexts().length <= 1
+    ) {
+      throw new InputError(
+        'kubeconfig',
+        'no kubeconfig found (KUBECONFIG unset, no ~/.kube/config, not running in a cluster)',
+        'pass --kubeconfig FILE or set KUBECONFIG',
+      );
+    }
+  }
+  if (opts.context) {
+    if (!kc.getContexts().some((c) => c.name === opts.context)) {
+      throw new InputError(
+        'context',
+        `no context named "${opts.context}" (available: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      );
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new InputError(
+      'kubeconfig',
+      'has no current cluster',
+      'pass --kubeconfig and --context, or set KUBECONFIG',
+    );
+  }
+  return kubeClientFromKubeConfig(kc);
+}
+
+/** Builds the client from an already loaded KubeConfig. */
+export function kubeClientFromKubeConfig(kc: KubeConfig): KubeClient {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  return {
+    getDeployment: (namespace, name) =>
+      call(`get deployment ${namespace}/${name}`, () =>
+        apps.readNamespacedDeployment({ name, namespace }),
+      ),
+    listReplicaSets: async (namespace, selector) =>
+      (
+        await call(`list replicasets in ${namespace} (${selector})`, () =>
+          apps.listNamespacedReplicaSet({ namespace, labelSelector: selector }),
+        )
+      ).items,
+    listPods: async (namespace, selector) =>
+      (
+        await call(`list pods in ${namespace} (${selector})`, () =>
+          core.listNamespacedPod({ namespace, labelSelector: selector }),
+        )
+      ).items,
+    getApplication: (namespace, name) =>
+      call(`get Argo CD application ${namespace}/${name}`, () =>
+        custom.getNamespacedCustomObject({
+          group: ARGOCD_GROUP,
+          version: ARGOCD_VERSION,
+          namespace,
+          plural: 'applications',
+          name,
+        }),
+      ) as Promise<object>,
+    refreshApplication: async (namespace, name) => {
+      // The generated client would send application/json-patch+json; a merge patch needs its own content type.
+      await call(`refresh Argo CD application ${namespace}/${name}`, () =>
+        custom.patchNamespacedCustomObject(
+          {
+            group: ARGOCD_GROUP,
+            version: ARGOCD_VERSION,
+            namespace,
+            plural: 'applications',
+            name,
+            body: { metadata: { annotations: { [ARGOCD_REFRESH_ANNOTATION]: 'normal' } } },
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      );
+    },
+  };
+}
+
+/** The label selector string (`k=v,...`) of a Deployment's spec.selector; InputError for an empty selector. */
+export function selectorOf(deployment: object): string {
+  const selector = (
+    deployment as {
+      spec?: {
+        selector?: {
+          matchLabels?: Record<string, string>;
+          matchExpressions?: { key: string; operator: string; values?: string[] }[];
+        };
+      };
+    }
+  ).spec?.selector;
+  const terms = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector?.matchExpressions ?? []) {
+    const values = (e.values ?? []).join(',');
+    if (e.operator === 'In') terms.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') terms.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') terms.push(e.key);
+    else if (e.operator === 'DoesNotExist') terms.push(`!${e.key}`);
+  }
+  if (terms.length === 0) {
+    throw new InputError(
+      'deployment',
+      'has an empty spec.selector; refusing to list every pod in the namespace',
+    );
+  }
+  return terms.join(',');
+}
+
+async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ApiException) {
+      throw new KubeApiError(operation, err.code, apiMessage(err.body), { cause: err });
+    }
+    throw new KubeApiError(operation, 0, errorText(err), { cause: err });
+  }
+}
+
+function apiMessage(body: unknown): string {
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: string };
+      if (parsed.message) return parsed.message;
+    } catch {
+      return body.slice(0, 300);
+    }
+    return body.slice(0, 300);
+  }
+  if (body && typeof body === 'object' && 'message' in body)
+    return String((body as { message: unknown }).message);
+  return 'no detail from the server';
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,319 @@
+// Reads what a test run left behind: jest's --json results, JUnit XML, and istanbul's json-summary coverage.
+// Pure functions over the file text; the test action does the file reading and the annotating.
+import { isAbsolute, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GitopsError } from './errors.js';
+
+/** One failing test, with where it failed when the report or the stack says so. */
+export interface TestFailure {
+  name: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+/** Counts and failures of one test run, whatever format it came in. */
+export interface TestReport {
+  format: 'jest' | 'junit';
+  total: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Suites that failed to run at all (syntax error, missing module): their tests were never counted. */
+  failedSuites: number;
+  failures: TestFailure[];
+}
+
+/** One istanbul metric: covered out of total, pct in percent. */
+export interface CoverageMetric {
+  total: number;
+  covered: number;
+  pct: number;
+}
+
+/** Totals from coverage/coverage-summary.json (jest --coverageReporters=json-summary). */
+export interface CoverageSummary {
+  lines: CoverageMetric;
+  statements: CoverageMetric;
+  functions: CoverageMetric;
+  branches: CoverageMetric;
+}
+
+/** The results file is not in a format we can read. */
+export class TestReportError extends GitopsError {
+  constructor(
+    readonly file: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(`${file}: ${message}`, 'TEST_REPORT_UNREADABLE', hint);
+  }
+}
+
+/** Options for turning paths in a report into repository-relative annotation paths. */
+export interface ReportOptions {
+  /** The repository root; paths inside it become relative. */
+  root?: string;
+  /** The report's file name, for error messages. */
+  file?: string;
+}
+
+/** Strips terminal colour codes, which jest puts in failure messages. */
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+}
+
+/** A path relative to root with forward slashes when it lies inside root; otherwise unchanged. */
+export function toRepoPath(file: string, root?: string): string {
+  let path = file.startsWith('file://') ? fileURLToPath(file) : file;
+  if (root && isAbsolute(path)) {
+    const rel = relative(root, path);
+    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) path = rel;
+  }
+  return path.split(sep).join('/');
+}
+
+const FRAME = /\bat (?:.*? \()?((?:file:\/\/)?(?:[A-Za-z]:)?[^\s():]+):(\d+):(\d+)\)?/g;
+
+/** Where a failure happened, from its stack: the frame in the test file, else the first frame outside node_modules. */
+export function failureLocation(
+  message: string,
+  testFile: string | undefined,
+  root?: string,
+): { file: string; line: number; column: number } | undefined {
+  const frames = Array.from(stripAnsi(message).matchAll(FRAME), (m) => ({
+    file: m[1]!,
+    line: Number(m[2]),
+    column: Number(m[3]),
+  })).filter((f) => !f.file.startsWith('node:') && !f.file.includes('node_modules'));
+  const wanted = testFile ? toRepoPath(testFile, root) : undefined;
+  const frame = frames.find((f) => toRepoPath(f.file, root) === wanted) ?? frames[0];
+  return frame ? { ...frame, file: toRepoPath(frame.file, root) } : undefined;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** Parses the file jest writes with --json --outputFile. */
+export function parseJestJson(text: string, opts: ReportOptions = {}): TestReport {
+  const file = opts.file ?? 'jest results';
+  let data: Record<string, unknown> | undefined;
+  try {
+    data = record(JSON.parse(text));
+  } catch (err) {
+    throw new TestReportError(file, `is not valid JSON (${(err as Error).message})`);
+  }
+  if (!data || !Array.isArray(data.testResults)) {
+    throw new TestReportError(file, 'is not a jest --json report (no testResults array)');
+  }
+  const report: TestReport = {
+    format: 'jest',
+    total: 0,
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    failedSuites: 0,
+    failures: [],
+  };
+  for (const suiteValue of data.testResults) {
+    const suite = record(suiteValue) ?? {};
+    const suiteFile = typeof suite.name === 'string' ? suite.name : undefined;
+    const cases = Array.isArray(suite.assertionResults) ? suite.assertionResults : [];
+    if (suite.status === 'failed' && cases.length === 0) {
+      // The suite never ran its tests (e.g. a syntax or import error): report it as one failure.
+      report.failedSuites += 1;
+      const message = stripAnsi(String(suite.message ?? 'test suite failed to run')).trim();
+      report.failures.push({
+        name: suiteFile
+          ? `${toRepoPath(suiteFile, opts.root)} (suite failed to run)`
+          : 'suite failed to run',
+        file: suiteFile ? toRepoPath(suiteFile, opts.root) : undefined,
+        message,
+      });
+      continue;
+    }
+    for (const caseValue of cases) {
+      const test = record(caseValue) ?? {};
+      report.total += 1;
+      const status = String(test.status);
+      if (status === 'passed') report.passed += 1;
+      else if (status === 'failed') {
+        report.failed += 1;
+        const messages = Array.isArray(test.failureMessages)
+          ? test.failureMessages.map(String)
+          : [];
+        const joined = messages.join('\n');
+        const loc = record(test.location);
+        const fromStack = failureLocation(joined, suiteFile, opts.root);
+        const name =
+          typeof test.fullName === 'string' && test.fullName
+            ? test.fullName
+            : String(test.title ?? '');
+        report.failures.push({
+          name,
+          file: fromStack?.file ?? (suiteFile ? toRepoPath(suiteFile, opts.root) : undefined),
+          line: fromStack?.line ?? (typeof loc?.line === 'number' ? loc.line : undefined),
+          column:
+            fromStack?.column ?? (typeof loc?.column === 'number' ? loc.column + 1 : undefined),
+          message: stripAnsi(joined).trim() || 'failed',
+        });
+      } else report.skipped += 1; // pending, skipped, todo, disabled, focused-out
+    }
+  }
+  return report;
+}
+
+interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+}
+
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (whole, body: string) => {
+    if (body.startsWith('#x')) return String.fromCodePoint(parseInt(body.slice(2), 16));
+    if (body.startsWith('#')) return String.fromCodePoint(parseInt(body.slice(1), 10));
+    return ENTITIES[body] ?? whole;
+  });
+}
+
+/** A small XML reader, enough for JUnit reports: elements, attributes, text, CDATA, comments. */
+export function parseXml(text: string, file = 'XML'): XmlElement {
+  const root: XmlElement = { name: '#document', attrs: {}, children: [], text: '' };
+  const stack: XmlElement[] = [root];
+  const token =
+    /<!--[\s\S]*?-->|<!\[CDATA\[([\s\S]*?)\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<\/([^\s>]+)\s*>|<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)|(<)/g;
+  for (const m of text.matchAll(token)) {
+    const top = stack[stack.length - 1]!;
+    if (m[1] !== undefined) top.text += m[1];
+    else if (m[2] !== undefined) {
+      if (top.name !== m[2]) {
+        throw new TestReportError(file, `is not well-formed XML: </${m[2]}> closes <${top.name}>`);
+      }
+      stack.pop();
+    } else if (m[3] !== undefined) {
+      const attrs: Record<string, string> = {};
+      for (const a of (m[4] ?? '').matchAll(/([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
+        attrs[a[1]!] = decodeEntities(a[2] ?? a[3] ?? '');
+      }
+      const el: XmlElement = { name: m[3], attrs, children: [], text: '' };
+      top.children.push(el);
+      if (m[5] !== '/') stack.push(el);
+    } else if (m[6] !== undefined) top.text += decodeEntities(m[6]);
+    else if (m[7] !== undefined) throw new TestReportError(file, 'is not well-formed XML: stray <');
+  }
+  if (stack.length !== 1) {
+    throw new TestReportError(
+      file,
+      `is not well-formed XML: <${stack[stack.length - 1]!.name}> is never closed`,
+    );
+  }
+  return root;
+}
+
+function positiveInt(value: string | undefined): number | undefined {
+  if (!value || !/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return n > 0 ? n : undefined;
+}
+
+/** Parses JUnit XML (<testsuites>/<testsuite>/<testcase> with <failure>, <error>, <skipped>). */
+export function parseJunitXml(text: string, opts: ReportOptions = {}): TestReport {
+  const file = opts.file ?? 'JUnit report';
+  const doc = parseXml(text, file);
+  const top = doc.children[0];
+  if (!top || (top.name !== 'testsuites' && top.name !== 'testsuite')) {
+    throw new TestReportError(file, 'is not a JUnit report (no <testsuites> or <testsuite> root)');
+  }
+  const report: TestReport = {
+    format: 'junit',
+    total: 0,
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    failedSuites: 0,
+    failures: [],
+  };
+  const visit = (el: XmlElement, suiteFile: string | undefined): void => {
+    if (el.name === 'testsuite' || el.name === 'testsuites') {
+      const fileAttr = el.attrs.file ?? el.attrs.filepath ?? suiteFile;
+      for (const child of el.children) visit(child, fileAttr);
+      return;
+    }
+    if (el.name !== 'testcase') return;
+    report.total += 1;
+    const problem = el.children.find((c) => c.name === 'failure' || c.name === 'error');
+    if (problem) {
+      report.failed += 1;
+      const caseFile = el.attrs.file ?? suiteFile;
+      const body = decodeEntities(problem.text).trim();
+      const message = [problem.attrs.message, body].filter(Boolean).join('\n') || problem.name;
+      const fromStack = failureLocation(body, caseFile, opts.root);
+      const name = [el.attrs.classname, el.attrs.name].filter(Boolean).join(' ') || 'unnamed test';
+      report.failures.push({
+        name,
+        file: caseFile ? toRepoPath(caseFile, opts.root) : fromStack?.file,
+        line: positiveInt(el.attrs.line) ?? fromStack?.line,
+        column: fromStack?.column,
+        message,
+      });
+    } else if (el.children.some((c) => c.name === 'skipped')) report.skipped += 1;
+    else report.passed += 1;
+  };
+  visit(top, undefined);
+  return report;
+}
+
+/** Guesses the format from the first non-blank character: '{' jest JSON, '<' JUnit XML. */
+export function detectFormat(text: string, file = 'test results'): 'jest' | 'junit' {
+  const first = text.trimStart()[0];
+  if (first === '{') return 'jest';
+  if (first === '<') return 'junit';
+  throw new TestReportError(file, 'is neither jest JSON nor JUnit XML', 'set the format input');
+}
+
+/** Parses a results file in the given format, or the detected one for 'auto'. */
+export function parseTestResults(
+  text: string,
+  format: 'auto' | 'jest' | 'junit',
+  opts: ReportOptions = {},
+): TestReport {
+  const actual = format === 'auto' ? detectFormat(text, opts.file) : format;
+  return actual === 'jest' ? parseJestJson(text, opts) : parseJunitXml(text, opts);
+}
+
+function metric(value: unknown, name: string, file: string): CoverageMetric {
+  const m = record(value);
+  if (!m || typeof m.total !== 'number' || typeof m.covered !== 'number') {
+    throw new TestReportError(file, `has no total.${name} with numeric total and covered`);
+  }
+  // istanbul writes pct "Unknown" when total is 0; nothing to cover counts as fully covered.
+  const pct = typeof m.pct === 'number' ? m.pct : m.total === 0 ? 100 : (m.covered / m.total) * 100;
+  return { total: m.total, covered: m.covered, pct };
+}
+
+/** Parses istanbul's coverage-summary.json (its `total` entry). */
+export function parseCoverageSummary(text: string, file = 'coverage summary'): CoverageSummary {
+  let data: Record<string, unknown> | undefined;
+  try {
+    data = record(JSON.parse(text));
+  } catch (err) {
+    throw new TestReportError(file, `is not valid JSON (${(err as Error).message})`);
+  }
+  const total = record(data?.total);
+  if (!total) throw new TestReportError(file, 'is not an istanbul json-summary (no "total" entry)');
+  return {
+    lines: metric(total.lines, 'lines', file),
+    statements: metric(total.statements, 'statements', file),
+    functions: metric(total.functions, 'functions', file),
+    branches: metric(total.branches, 'branches', file),
+  };
+}

@@ -1,0 +1,395 @@
+/**
+ * Verifies that a GitOps revision went live: asks Argo CD to refresh, waits until the revision is synced, then
+ * watches the Deployment rollout and the application's health. On failure or timeout it can roll back by
+ * reverting the bump commit in Git (Argo CD then syncs the revert) and waits for the recovery.
+ */
+import {
+  evaluateApplication,
+  isSyncedTo,
+  trackedRevision,
+  DEFAULT_SETTLE_MS,
+} from './argocd-status.js';
+import type { AppVerdict } from './argocd-status.js';
+import { evaluateRollout } from './rollout-status.js';
+import type { RolloutVerdict } from './rollout-status.js';
+import { KubeApiError, selectorOf } from './kube.js';
+import type { KubeClient } from './kube.js';
+import { GitopsError, InputError } from './errors.js';
+import { retry } from './retry.js';
+import { isCommitSha } from './image-ref.js';
+import type { RevertOptions, RevertResult } from './revert.js';
+import { revertBump } from './revert.js';
+import { openWorkspace } from './git.js';
+import type { Git } from './git.js';
+import { TRAILER, parseTrailers } from './trailers.js';
+
+/** Time source and wait; injected so unit tests run without real waiting. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface VerifyOptions {
+  kube: KubeClient;
+  app: string;
+  appNamespace?: string;
+  /** The GitOps repository commit Argo CD must reach (40 hex). */
+  revision: string;
+  deployment: string;
+  namespace: string;
+  /** How long to wait for the revision to be live. Default 300 000 ms. */
+  timeoutMs?: number;
+  /** Poll interval. Default 2000 ms. */
+  pollMs?: number;
+  /** Revert `commit` (default: `revision`) in `repo` when verification fails, and wait for the recovery. */
+  rollback?: { repo: string; branch?: string; commit?: string };
+  log?: (line: string) => void;
+  /** Argo CD must report Synced+Healthy this long after its last transition. Default 5000 ms. */
+  settleMs?: number;
+  /** Container restarts of a new pod above which the rollout fails. Default 3. */
+  restartThreshold?: number;
+  /** How long to wait for the recovery after a revert. Default: timeoutMs. */
+  recoveryTimeoutMs?: number;
+  clock?: Clock;
+  /** Injected for tests; default revertBump. */
+  revert?: (opts: RevertOptions) => Promise<RevertResult>;
+  /** Injected for tests; default: the revert commit of `commit` on the rollback branch (Reverts: trailer), if any. */
+  findRevert?: (commit: string) => Promise<string | undefined>;
+}
+
+export interface VerifyResult {
+  result: 'healthy' | 'rolled-back' | 'failed';
+  reason?: string;
+  timings: { toSyncedMs?: number; toReadyMs?: number; toRecoveredMs?: number };
+  timeline: { atMs: number; event: string }[];
+  revertCommit?: string;
+  /** 'reverted' when this run pushed the revert, 'already-reverted' when an earlier run had. */
+  revertStatus?: RevertResult['status'];
+}
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** One observation of the application and the workload. */
+interface Observation {
+  app: AppVerdict;
+  synced: boolean;
+  tracked?: string;
+  rollout?: RolloutVerdict;
+}
+
+/** Runs the verification (and the rollback when asked) and returns the verdict with timings and a timeline. */
+export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> {
+  validate(opts);
+  const clock = opts.clock ?? realClock;
+  const appNamespace = opts.appNamespace ?? 'argocd';
+  const timeoutMs = opts.timeoutMs ?? 300_000;
+  const pollMs = opts.pollMs ?? 2000;
+  const settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS;
+  const start = clock.now();
+  const timeline: VerifyResult['timeline'] = [];
+  const timings: VerifyResult['timings'] = {};
+  const event = (text: string): void => {
+    const atMs = clock.now() - start;
+    timeline.push({ atMs, event: text });
+    opts.log?.(`[+${(atMs / 1000).toFixed(1)}s] ${text}`);
+  };
+
+  const observe = async (
+    revision: string,
+    watchRollout: (synced: boolean) => boolean,
+  ): Promise<Observation> => {
+    const app = await opts.kube.getApplication(appNamespace, opts.app);
+    const verdict = evaluateApplication(app, revision, new Date(clock.now()), settleMs);
+    const synced = isSyncedTo(app, revision);
+    const obs: Observation = { app: verdict, synced, tracked: trackedRevision(app) };
+    if (watchRollout(synced)) obs.rollout = await readRollout(opts);
+    return obs;
+  };
+
+  // A re-run after a rollback (a retried CI job) must not wait the whole timeout for a revision that is gone.
+  let failure: string | undefined;
+  if (opts.rollback) {
+    const commit = opts.rollback.commit ?? opts.revision;
+    const earlier = await (opts.findRevert ?? ((c: string) => findRevertInRepo(opts.rollback!, c)))(
+      commit,
+    );
+    if (earlier) {
+      failure = `${commit.slice(0, 12)} was already reverted by ${earlier.slice(0, 12)} (an earlier verification failed)`;
+      event(failure);
+    }
+  }
+
+  event(`verifying ${opts.app} at ${opts.revision.slice(0, 12)}: requesting an Argo CD refresh`);
+  await refresh(opts, appNamespace, clock);
+
+  // Phase 1: the revision goes live, or fails, or time runs out.
+  const seen = new Set<string>([opts.revision]);
+  const deadline = start + timeoutMs;
+  let lastWaiting = '';
+  let lastError: string | undefined;
+  let observed = false;
+  while (!failure) {
+    let obs: Observation | undefined;
+    try {
+      // Before the sync the Deployment still runs the previous release; its state says nothing about this one.
+      obs = await observe(opts.revision, (synced) => synced || timings.toSyncedMs !== undefined);
+      lastError = undefined;
+    } catch (err) {
+      lastError = fatalOrMessage(err);
+    }
+    if (obs) {
+      observed = true;
+      if (obs.tracked) seen.add(obs.tracked);
+      if (obs.synced && timings.toSyncedMs === undefined) {
+        timings.toSyncedMs = clock.now() - start;
+        event(`Argo CD synced ${opts.revision.slice(0, 12)}`);
+      }
+      if (obs.app.state === 'failed' || obs.app.state === 'degraded') {
+        failure = `Argo CD ${obs.app.state}: ${obs.app.message}`;
+      } else if (obs.rollout?.state === 'failed') {
+        failure = `rollout failed: ${obs.rollout.reason}: ${obs.rollout.message}`;
+      } else if (obs.app.state === 'live' && obs.rollout?.state === 'complete') {
+        timings.toReadyMs = clock.now() - start;
+        event(`healthy: ${obs.rollout.message}`);
+        return { result: 'healthy', timings, timeline };
+      }
+      const waiting = waitingFor(obs);
+      if (!failure && waiting !== lastWaiting) {
+        event(`waiting: ${waiting}`);
+        lastWaiting = waiting;
+      }
+    } else if (lastError) {
+      event(`Kubernetes API error (will retry): ${lastError}`);
+    }
+    if (failure) break;
+    const now = clock.now();
+    if (now >= deadline) {
+      if (!observed) {
+        // Never having seen the cluster says nothing about the release: do not roll back on it.
+        throw new GitopsError(
+          `could not read ${appNamespace}/${opts.app} from the cluster in ${Math.round(timeoutMs / 1000)}s: ${lastError ?? 'no answer'}`,
+          'KUBE_UNREACHABLE',
+          'check the kubeconfig and the network to the API server; nothing was rolled back',
+        );
+      }
+      failure = `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${lastWaiting || 'the first observation'}${lastError ? ` (last API error: ${lastError})` : ''}`;
+      break;
+    }
+    await clock.sleep(Math.min(pollMs, deadline - now));
+  }
+  event(`verification failed: ${failure}`);
+
+  if (!opts.rollback) return { result: 'failed', reason: failure, timings, timeline };
+
+  // Phase 2: revert the bump commit and wait until the cluster is back on a healthy revision.
+  const revert = opts.revert ?? revertBump;
+  const commit = opts.rollback.commit ?? opts.revision;
+  event(`rolling back: reverting ${commit.slice(0, 12)}`);
+  const reverted = await revert({
+    repo: opts.rollback.repo,
+    branch: opts.rollback.branch,
+    commit,
+    reason: failure,
+    push: true,
+    log: opts.log,
+  });
+  event(
+    reverted.status === 'reverted'
+      ? `pushed revert commit ${reverted.commit.slice(0, 12)}`
+      : `already reverted by ${reverted.commit.slice(0, 12)}; waiting for the recovery`,
+  );
+  await refresh(opts, appNamespace, clock);
+
+  const base: VerifyResult = {
+    result: 'failed',
+    reason: failure,
+    timings,
+    timeline,
+    revertCommit: reverted.commit,
+    revertStatus: reverted.status,
+  };
+  const recoveryDeadline = clock.now() + (opts.recoveryTimeoutMs ?? timeoutMs);
+  lastWaiting = '';
+  for (;;) {
+    let obs: Observation | undefined;
+    let target: string | undefined;
+    try {
+      const app = await opts.kube.getApplication(appNamespace, opts.app);
+      const tracked = trackedRevision(app);
+      // The revert commit, or anything newer than what was seen before the revert (a later push on top of it).
+      target = tracked && (tracked === reverted.commit || !seen.has(tracked)) ? tracked : undefined;
+      const verdict: AppVerdict = target
+        ? evaluateApplication(app, target, new Date(clock.now()), settleMs)
+        : {
+            state: 'pending',
+            message: `waiting for Argo CD to pick up revert ${reverted.commit.slice(0, 12)} (it tracks ${tracked?.slice(0, 12) ?? 'nothing'})`,
+          };
+      obs = { app: verdict, synced: target !== undefined && isSyncedTo(app, target), tracked };
+      if (obs.synced) obs.rollout = await readRollout(opts);
+      lastError = undefined;
+    } catch (err) {
+      lastError = fatalOrMessage(err);
+    }
+    if (obs) {
+      if (obs.app.state === 'live' && obs.rollout?.state === 'complete') {
+        timings.toRecoveredMs = clock.now() - start;
+        event(`recovered at ${target?.slice(0, 12)}: ${obs.rollout.message}`);
+        return { ...base, result: 'rolled-back' };
+      }
+      const waiting = waitingFor(obs);
+      if (waiting !== lastWaiting) {
+        event(`recovery: ${waiting}`);
+        lastWaiting = waiting;
+      }
+    } else if (lastError) {
+      event(`Kubernetes API error (will retry): ${lastError}`);
+    }
+    const now = clock.now();
+    if (now >= recoveryDeadline) {
+      const reason = `${failure}; reverted by ${reverted.commit.slice(0, 12)} but the recovery was not observed in time, still waiting for ${lastWaiting || 'the first observation'}${lastError ? ` (last API error: ${lastError})` : ''}`;
+      event('recovery timed out');
+      return { ...base, reason };
+    }
+    await clock.sleep(Math.min(pollMs, recoveryDeadline - now));
+  }
+}
+
+// Reads the rollback branch (a temporary clone for a remote) and looks for a revert of `commit`.
+async function findRevertInRepo(
+  rollback: NonNullable<VerifyOptions['rollback']>,
+  commit: string,
+): Promise<string | undefined> {
+  const ws = await openWorkspace({
+    repo: rollback.repo,
+    branch: rollback.branch ?? 'main',
+    sync: false,
+  });
+  try {
+    let tip = 'HEAD';
+    if (!ws.temporary && ws.hasRemote) {
+      // A caller's clone may lag behind the remote where an earlier run pushed the revert.
+      await ws.git.run(['fetch', '--quiet', 'origin', ws.branch]);
+      tip = 'FETCH_HEAD';
+    }
+    return await findRevertAt(ws.git, commit, tip);
+  } finally {
+    await ws.cleanup();
+  }
+}
+
+async function findRevertAt(git: Git, commit: string, tip: string): Promise<string | undefined> {
+  const out = await git.run([
+    'log',
+    '-F',
+    `--grep=${TRAILER.reverts}: ${commit}`,
+    '--format=%H%x00%B%x1e',
+    tip,
+  ]);
+  for (const entry of out.split('\x1e')) {
+    const [sha, message] = entry.trim().split('\0');
+    const t = parseTrailers(message ?? '');
+    if (sha && t[TRAILER.action] === 'revert' && t[TRAILER.reverts] === commit) return sha.trim();
+  }
+  return undefined;
+}
+
+function validate(opts: VerifyOptions): void {
+  if (!isCommitSha(opts.revision)) {
+    throw new InputError(
+      'revision',
+      `expected a full 40-character lowercase commit SHA, got "${opts.revision}"`,
+    );
+  }
+  if (opts.rollback?.commit !== undefined && !isCommitSha(opts.rollback.commit)) {
+    throw new InputError(
+      'rollback.commit',
+      `expected a full 40-character commit SHA, got "${opts.rollback.commit}"`,
+    );
+  }
+  for (const [input, value] of [
+    ['app', opts.app],
+    ['deployment', opts.deployment],
+    ['namespace', opts.namespace],
+  ] as const) {
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) || value.length > 253) {
+      throw new InputError(
+        input,
+        `expected a Kubernetes object name (lowercase DNS-1123), got "${value}"`,
+      );
+    }
+  }
+  if (
+    opts.appNamespace !== undefined &&
+    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.appNamespace)
+  ) {
+    throw new InputError('app-namespace', `expected a namespace name, got "${opts.appNamespace}"`);
+  }
+  for (const [input, value] of [
+    ['timeout', opts.timeoutMs],
+    ['poll', opts.pollMs],
+    ['recovery-timeout', opts.recoveryTimeoutMs],
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+      throw new InputError(input, `expected a positive number of milliseconds, got ${value}`);
+    }
+  }
+  if (opts.rollback && opts.rollback.repo.trim() === '') {
+    throw new InputError('repo', 'is required for a rollback (the GitOps repository path or URL)');
+  }
+}
+
+// A refresh only speeds Argo CD up, but failing to send it is a sign of a bad setup: retry blips, then give up.
+function refresh(opts: VerifyOptions, appNamespace: string, clock: Clock): Promise<void> {
+  return retry(() => opts.kube.refreshApplication(appNamespace, opts.app), {
+    maxAttempts: 3,
+    baseDelayMs: 500,
+    sleep: (ms) => clock.sleep(ms),
+    shouldRetry: (err) => err instanceof KubeApiError && (err.status === 0 || err.status >= 500),
+    onRetry: (err, attempt) =>
+      opts.log?.(`refresh attempt ${attempt} failed (${(err as Error).message}); retrying`),
+  });
+}
+
+async function readRollout(opts: VerifyOptions): Promise<RolloutVerdict> {
+  let deployment: object;
+  try {
+    deployment = await opts.kube.getDeployment(opts.namespace, opts.deployment);
+  } catch (err) {
+    // Right after a first sync the Deployment may not exist yet; keep waiting rather than fail.
+    if (err instanceof KubeApiError && err.status === 404) {
+      return {
+        state: 'progressing',
+        message: `deployment ${opts.namespace}/${opts.deployment} not found yet`,
+      };
+    }
+    throw err;
+  }
+  const selector = selectorOf(deployment);
+  const [replicaSets, pods] = await Promise.all([
+    opts.kube.listReplicaSets(opts.namespace, selector),
+    opts.kube.listPods(opts.namespace, selector),
+  ]);
+  return evaluateRollout({
+    deployment,
+    replicaSets,
+    pods,
+    restartThreshold: opts.restartThreshold,
+  });
+}
+
+function waitingFor(obs: Observation): string {
+  if (obs.app.state !== 'live') return obs.app.message;
+  return obs.rollout ? obs.rollout.message : 'the rollout';
+}
+
+// Credentials, permissions or a missing Application are configuration errors: reverting a release cannot fix
+// them, so they end the run instead of counting as a failed rollout. Anything else is retried next poll.
+function fatalOrMessage(err: unknown): string {
+  if (err instanceof KubeApiError && [401, 403, 404].includes(err.status)) throw err;
+  if (err instanceof InputError) throw err;
+  if (err instanceof GitopsError || err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,168 @@
+// The `verify-rollout` action: asks Argo CD to refresh, waits until the bump revision is synced, watches
+// the Deployment roll out, and on failure reverts the bump commit and waits for the previous version.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ActionInputs } from '../../src/action-inputs.js';
+import {
+  coreRuntime,
+  formatSeconds,
+  markdownTable,
+  runAction,
+  secondsOutput,
+} from '../../src/action-summary.js';
+import type { ActionRuntime } from '../../src/action-summary.js';
+import { InputError } from '../../src/errors.js';
+import type { KubeClient } from '../../src/kube.js';
+import type { VerifyOptions, VerifyResult } from '../../src/verify.js';
+
+/** Verify options without the client, plus how to make the client. */
+export interface VerifyInputs {
+  options: Omit<VerifyOptions, 'kube' | 'log'>;
+  kubeconfig?: string;
+  context?: string;
+}
+
+/** The side-effecting parts, injectable for tests. */
+export interface VerifyDeps {
+  kube(opts: { kubeconfig?: string; context?: string }): KubeClient;
+  verify(opts: VerifyOptions): Promise<VerifyResult>;
+}
+
+// Loaded after the inputs are validated: the Kubernetes client is most of the bundle, and a bad input
+// should fail in the time it takes to start node, not to initialise the client.
+async function loadDeps(): Promise<VerifyDeps> {
+  const { kubeClientFromConfig, verifyRollout } = await import('./cluster.chunk.js');
+  return { kube: kubeClientFromConfig, verify: verifyRollout };
+}
+
+/** Reads and validates the inputs; throws InputError naming the first bad one. */
+export function readInputs(rt: ActionRuntime): VerifyInputs {
+  const inputs = new ActionInputs(rt.input, rt.env);
+  const app = inputs.kubeName('app');
+  const appNamespace = inputs.kubeName('app-namespace', { label: true, default: 'argocd' });
+  const revision = inputs.sha('revision');
+  const deployment = inputs.kubeName('deployment');
+  const namespace = inputs.kubeName('namespace', { label: true });
+  const timeout = inputs.int('timeout', { default: 300, min: 1, max: 21600, unit: 'seconds' });
+  const pollInterval = inputs.int('poll-interval', {
+    default: 5,
+    min: 1,
+    max: 300,
+    unit: 'seconds',
+  });
+  const rollback = inputs.boolean('rollback', true);
+  const kubeconfigInput = inputs.optional('kubeconfig');
+  const workspace = resolve(rt.env.GITHUB_WORKSPACE || process.cwd());
+  const kubeconfig = kubeconfigInput ? resolve(workspace, kubeconfigInput) : undefined;
+  if (kubeconfig && !existsSync(kubeconfig)) {
+    throw new InputError(
+      'kubeconfig',
+      `expected a kubeconfig file, '${kubeconfig}' does not exist`,
+    );
+  }
+  const context = inputs.optional('context');
+  let rollbackTo: VerifyOptions['rollback'];
+  if (rollback) {
+    const repo = resolve(
+      inputs.required(
+        'repository-path',
+        { env: 'GITHUB_WORKSPACE' },
+        'a git working copy to revert the bump in',
+      ),
+    );
+    if (!existsSync(join(repo, '.git'))) {
+      throw new InputError(
+        'repository-path',
+        `expected a git working copy (rollback is true), '${repo}' has no .git`,
+      );
+    }
+    const branch = inputs.optional('branch') ?? 'main';
+    if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..') || branch.startsWith('-')) {
+      throw new InputError('branch', `expected a branch name, got '${branch}'`);
+    }
+    rollbackTo = { repo, branch, commit: revision };
+  }
+  return {
+    options: {
+      app,
+      appNamespace,
+      revision,
+      deployment,
+      namespace,
+      timeoutMs: timeout * 1000,
+      pollMs: pollInterval * 1000,
+      rollback: rollbackTo,
+    },
+    kubeconfig,
+    context,
+  };
+}
+
+/** The job summary: the timeline of events with elapsed times, then the timings. */
+export function verifySummary(inputs: VerifyInputs, result: VerifyResult): string {
+  const icon = result.result === 'healthy' ? '✅' : result.result === 'rolled-back' ? '↩️' : '❌';
+  const o = inputs.options;
+  const parts = [
+    `## Rollout of ${o.revision.slice(0, 7)}: ${icon} ${result.result}`,
+    '',
+    `Argo CD application \`${o.appNamespace}/${o.app}\`, Deployment \`${o.namespace}/${o.deployment}\`.`,
+  ];
+  if (result.reason) parts.push('', `**Reason:** ${result.reason}`);
+  if (result.revertCommit) parts.push('', `**Revert commit:** \`${result.revertCommit}\``);
+  parts.push('', '### Timeline', '');
+  parts.push(
+    markdownTable(
+      ['Elapsed', 'Event'],
+      result.timeline.map((e) => [formatSeconds(e.atMs), e.event]),
+    ),
+  );
+  parts.push('', '### Timings', '');
+  parts.push(
+    markdownTable(
+      ['Milestone', 'Time'],
+      [
+        ['Synced', formatSeconds(result.timings.toSyncedMs)],
+        ['Ready', formatSeconds(result.timings.toReadyMs)],
+        ['Recovered', formatSeconds(result.timings.toRecoveredMs)],
+      ],
+    ),
+  );
+  return `${parts.join('\n')}\n`;
+}
+
+/** The action body over a runtime and injectable cluster access. */
+export async function verifyRolloutAction(rt: ActionRuntime, injected?: VerifyDeps): Promise<void> {
+  const inputs = readInputs(rt);
+  const deps = injected ?? (await loadDeps());
+  const kube = deps.kube({ kubeconfig: inputs.kubeconfig, context: inputs.context });
+  const o = inputs.options;
+  rt.info(
+    `verify-rollout: ${o.appNamespace}/${o.app} at ${o.revision}, Deployment ${o.namespace}/${o.deployment}`,
+  );
+  const result = await deps.verify({ ...o, kube, log: (line) => rt.info(line) });
+  rt.setOutput('result', result.result);
+  rt.setOutput('reason', result.reason ?? '');
+  rt.setOutput('time-to-synced', secondsOutput(result.timings.toSyncedMs));
+  rt.setOutput('time-to-ready', secondsOutput(result.timings.toReadyMs));
+  rt.setOutput('time-to-recovered', secondsOutput(result.timings.toRecoveredMs));
+  rt.setOutput('revert-commit', result.revertCommit ?? '');
+  await rt.writeSummary(verifySummary(inputs, result));
+  if (result.result === 'healthy') {
+    rt.info(
+      `verify-rollout: healthy (synced ${formatSeconds(result.timings.toSyncedMs)}, ready ${formatSeconds(result.timings.toReadyMs)})`,
+    );
+    return;
+  }
+  const what =
+    result.result === 'rolled-back'
+      ? `rolled back (revert ${result.revertCommit ?? '?'})`
+      : 'failed';
+  rt.setFailed(
+    `verify-rollout: rollout of ${o.revision.slice(0, 7)} ${what}: ${result.reason ?? 'no reason given'}`,
+  );
+}
+
+/** Runs the action in a workflow step. */
+export async function run(rt: ActionRuntime = coreRuntime()): Promise<void> {
+  await runAction((r) => verifyRolloutAction(r), rt);
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Stops the local e2e cluster started by up.sh: each process by its pid file (its session is
+# signalled too, so git/kustomize children of the repo server go with it), in reverse start
+# order, SIGTERM then SIGKILL after 10s. Copies the logs to .cache/logs/cluster-last/ and removes
+# the state dir. Safe to run when nothing is up.
+#
+# usage: tests/e2e/cluster/down.sh      env: E2E_CLUSTER_DIR (default /tmp/gitops-e2e-cluster), KEEP_DIR=1
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+cache="${E2E_CLUSTER_CACHE:-$root/.cache}"
+dir="${E2E_CLUSTER_DIR:-/tmp/gitops-e2e-cluster}"
+
+if [[ ! -d "$dir" ]]; then
+  echo "down.sh: nothing to stop ($dir does not exist)"
+  exit 0
+fi
+
+# running PID: alive and not a zombie (an exited child of a reaper that has not waited for it yet).
+running() {
+  local state
+  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
+
+order=(argocd-application-controller argocd-repo-server git-http redis kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
+for name in "${order[@]}"; do
+  pidfile="$dir/pids/$name.pid"
+  [[ -s "$pidfile" ]] || continue
+  pid="$(cat "$pidfile")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || continue
+  if running "$pid"; then
+    # up.sh starts every process with setsid, so its pid is also its process-group id.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      running "$pid" || break
+      sleep 0.1
+    done
+    if running "$pid"; then
+      echo "down.sh: $name ($pid) ignored SIGTERM; sending SIGKILL"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    echo "down.sh: stopped $name ($pid)"
+  fi
+  rm -f "$pidfile"
+done
+
+if [[ -d "$dir/logs" ]]; then
+  mkdir -p "$cache/logs"
+  rm -rf "$cache/logs/cluster-last"
+  cp -r "$dir/logs" "$cache/logs/cluster-last"
+fi
+if [[ -n "${KEEP_DIR:-}" ]]; then
+  echo "down.sh: kept $dir (KEEP_DIR set)"
+else
+  rm -rf "$dir"
+  echo "down.sh: removed $dir (logs copied to $cache/logs/cluster-last)"
+fi

@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# Brings up the local e2e cluster as processes on loopback (no container images):
+#   etcd -> kube-apiserver -> kube-controller-manager + kube-scheduler -> kwok (2 fake nodes)
+#   -> [Argo CD] redis + git http server + argocd-repo-server + argocd-application-controller
+# Binaries come from .cache/bin (tests/e2e/cluster/build.sh builds the missing ones first).
+#
+# usage: tests/e2e/cluster/up.sh            then: export KUBECONFIG=$E2E_CLUSTER_DIR/kubeconfig
+# env:
+#   E2E_CLUSTER_DIR        state dir (certs, etcd data, logs, pid files, git repos); default /tmp/gitops-e2e-cluster
+#   E2E_CLUSTER_PORT_BASE  first of the loopback ports used (base+0 .. base+12); default 36400
+#   E2E_CLUSTER_ARGOCD     1 = Argo CD is required, 0 = skip it, auto (default) = run it when its binary is built
+#   E2E_CLUSTER_NO_BUILD=1 fail instead of building a missing binary
+#   ETCD_BIN               etcd binary (default: etcd on PATH, Debian's etcd-server)
+# Prints the start-up time of each step; writes $E2E_CLUSTER_DIR/env (sourceable: KUBECONFIG,
+# E2E_GIT_URL, ports). down.sh stops everything and removes the dir.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+# shellcheck source=SCRIPTDIR/versions.env
+source "$here/versions.env"
+cache="${E2E_CLUSTER_CACHE:-$root/.cache}"
+dir="${E2E_CLUSTER_DIR:-/tmp/gitops-e2e-cluster}"
+base="${E2E_CLUSTER_PORT_BASE:-36400}"
+want_argocd="${E2E_CLUSTER_ARGOCD:-auto}"
+
+if ! [[ "$base" =~ ^[0-9]+$ ]] || ((base < 1024 || base > 65000)); then
+  echo "up.sh: E2E_CLUSTER_PORT_BASE must be a number between 1024 and 65000, got '$base'" >&2
+  exit 2
+fi
+case "$want_argocd" in 0 | 1 | auto) ;; *)
+  echo "up.sh: E2E_CLUSTER_ARGOCD must be 0, 1 or auto, got '$want_argocd'" >&2
+  exit 2
+  ;;
+esac
+
+P_ETCD=$((base + 0)) P_ETCD_PEER=$((base + 1)) P_API=$((base + 2)) P_KCM=$((base + 3)) P_SCHED=$((base + 4))
+P_KWOK=$((base + 5)) P_REDIS=$((base + 6)) P_GIT=$((base + 7)) P_REPO=$((base + 8)) P_REPO_METRICS=$((base + 9))
+P_CTRL_METRICS=$((base + 10))
+
+kbin="$cache/bin/kubernetes-$K8S_VERSION"
+kwok_bin="$cache/bin/kwok-$KWOK_VERSION/kwok"
+kustomize_dir="$cache/bin/kustomize-$KUSTOMIZE_VERSION"
+argocd_dir="$cache/bin/argocd-$ARGOCD_VERSION"
+etcd_bin="${ETCD_BIN:-$(command -v etcd || true)}"
+
+t0=$(date +%s%N)
+ms() { echo $((($(date +%s%N) - t0) / 1000000)); }
+log() { printf '[up %6sms] %s\n' "$(ms)" "$*"; }
+die() {
+  printf 'up.sh: %s\n' "$*" >&2
+  exit 1
+}
+
+# --- binaries ---------------------------------------------------------------------------
+[[ -x "$etcd_bin" ]] || die "etcd not found (apt-get install etcd-server, or set ETCD_BIN)"
+need=()
+for b in kube-apiserver kube-controller-manager kube-scheduler; do [[ -x "$kbin/$b" ]] || need+=(k8s); done
+[[ -x "$kwok_bin" ]] || need+=(kwok)
+[[ -x "$kustomize_dir/kustomize" ]] || need+=(kustomize)
+[[ "$want_argocd" == 1 && ! -x "$argocd_dir/argocd" ]] && need+=(argocd)
+if ((${#need[@]})); then
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+  [[ -n "${E2E_CLUSTER_NO_BUILD:-}" ]] && die "missing binaries (${need[*]}) and E2E_CLUSTER_NO_BUILD is set; run tests/e2e/cluster/build.sh"
+  log "building missing binaries: ${need[*]} (cold builds take many minutes; see docs/e2e-cluster.md)"
+  "$here/build.sh" "${need[@]}"
+fi
+run_argocd=0
+if [[ "$want_argocd" == 1 || ("$want_argocd" == auto && -x "$argocd_dir/argocd") ]]; then run_argocd=1; fi
+
+# --- already running? ---------------------------------------------------------------------
+alive() { [[ -s "$dir/pids/$1.pid" ]] && kill -0 "$(cat "$dir/pids/$1.pid")" 2>/dev/null; }
+if alive kube-apiserver; then
+  log "cluster already running in $dir (run down.sh first to restart it)"
+  cat "$dir/env"
+  exit 0
+fi
+if [[ -d "$dir/pids" ]]; then die "$dir holds a stopped cluster; run tests/e2e/cluster/down.sh first"; fi
+
+port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+ports=("$P_ETCD" "$P_ETCD_PEER" "$P_API" "$P_KCM" "$P_SCHED" "$P_KWOK")
+((run_argocd)) && ports+=("$P_REDIS" "$P_GIT" "$P_REPO" "$P_REPO_METRICS" "$P_CTRL_METRICS")
+for p in "${ports[@]}"; do
+  port_busy "$p" && die "port 127.0.0.1:$p is in use; set E2E_CLUSTER_PORT_BASE to a free range (now $base)"
+done
+
+mkdir -p "$dir"/{pki,etcd,logs,pids,git,argocd/home,argocd/tls,argocd/ssh,argocd/gpg,argocd/plugins}
+# A failed start stops whatever did start (down.sh keeps the logs in .cache/logs/cluster-last),
+# unless E2E_CLUSTER_KEEP_ON_FAILURE is set for debugging.
+on_exit() {
+  local rc=$?
+  if ((rc != 0)) && [[ -z "${E2E_CLUSTER_KEEP_ON_FAILURE:-}" ]]; then
+    echo "up.sh: start-up failed (exit $rc); stopping what was started" >&2
+    "$here/down.sh" >&2 || true
+  fi
+}
+trap on_exit EXIT
+
+# start NAME CMD...: runs CMD in its own session, output to logs/NAME.log, pid to pids/NAME.pid.
+start() {
+  local name="$1"
+  shift
+  setsid "$@" >"$dir/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$dir/pids/$name.pid"
+}
+
+# wait_for NAME TIMEOUT_S CMD...: polls CMD until it succeeds; on timeout or death shows the log.
+wait_for() {
+  local name="$1" timeout="$2" deadline
+  shift 2
+  deadline=$(($(date +%s) + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ! alive "$name"; then
+      tail -n 40 "$dir/logs/$name.log" >&2
+      die "$name exited during start-up (log: $dir/logs/$name.log)"
+    fi
+    if (($(date +%s) > deadline)); then
+      tail -n 40 "$dir/logs/$name.log" >&2
+      die "$name not ready after ${timeout}s (log: $dir/logs/$name.log)"
+    fi
+    sleep 0.3
+  done
+  log "${WAIT_WHAT:-$name ready}"
+}
+
+# --- PKI + kubeconfigs --------------------------------------------------------------------
+host_ip="$(hostname -I 2>/dev/null | awk '{print $1}')"
+"$here/certs.sh" "$dir/pki" "$host_ip"
+server="https://127.0.0.1:$P_API"
+for user in admin controller-manager scheduler; do
+  sed -e "s#@SERVER@#$server#g" -e "s#@PKI@#$dir/pki#g" -e "s#@USER@#$user#g" \
+    "$here/kubeconfig.tmpl" >"$dir/$user.kubeconfig"
+done
+cp "$dir/admin.kubeconfig" "$dir/kubeconfig"
+export KUBECONFIG="$dir/kubeconfig"
+log "certs and kubeconfigs in $dir"
+
+curl_api() { curl -fsS --cacert "$dir/pki/ca.crt" --cert "$dir/pki/admin.crt" --key "$dir/pki/admin.key" "$server$1"; }
+
+# --- etcd ---------------------------------------------------------------------------------
+start etcd "$etcd_bin" --name e2e --data-dir "$dir/etcd" \
+  --listen-client-urls "http://127.0.0.1:$P_ETCD" --advertise-client-urls "http://127.0.0.1:$P_ETCD" \
+  --listen-peer-urls "http://127.0.0.1:$P_ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$P_ETCD_PEER" \
+  --initial-cluster "e2e=http://127.0.0.1:$P_ETCD_PEER" --initial-cluster-state new \
+  --snapshot-count 10000 --quota-backend-bytes 2147483648
+wait_for etcd 30 curl -fsS "http://127.0.0.1:$P_ETCD/health"
+
+# --- kube-apiserver -------------------------------------------------------------------------
+# RBAC,Node like a real cluster: the project's Argo CD project/RBAC objects are then enforced;
+# every client here uses a cert (admin is system:masters), so nothing needs AlwaysAllow.
+start kube-apiserver "$kbin/kube-apiserver" \
+  --etcd-servers "http://127.0.0.1:$P_ETCD" \
+  --bind-address 127.0.0.1 --secure-port "$P_API" --advertise-address "${host_ip:-10.0.0.1}" \
+  --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
+  --client-ca-file "$dir/pki/ca.crt" \
+  --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-cluster-ip-range 10.96.0.0/16 \
+  --authorization-mode RBAC,Node \
+  --allow-privileged=true \
+  --profiling=false \
+  --event-ttl 30m \
+  --enable-priority-and-fairness=false
+wait_for kube-apiserver 120 curl_api /readyz
+log "kube-apiserver $("$kbin/kube-apiserver" --version 2>/dev/null | awk '{print $2}') at $server"
+
+# --- controller-manager + scheduler ------------------------------------------------------------
+start kube-controller-manager "$kbin/kube-controller-manager" \
+  --kubeconfig "$dir/controller-manager.kubeconfig" \
+  --authentication-kubeconfig "$dir/controller-manager.kubeconfig" \
+  --authorization-kubeconfig "$dir/controller-manager.kubeconfig" \
+  --bind-address 127.0.0.1 --secure-port "$P_KCM" \
+  --controllers '*' --leader-elect=false \
+  --use-service-account-credentials=true \
+  --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt" \
+  --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
+  --cluster-name gitops-e2e
+start kube-scheduler "$kbin/kube-scheduler" \
+  --kubeconfig "$dir/scheduler.kubeconfig" \
+  --authentication-kubeconfig "$dir/scheduler.kubeconfig" \
+  --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
+  --bind-address 127.0.0.1 --secure-port "$P_SCHED" --leader-elect=false
+wait_for kube-controller-manager 60 curl -kfsS "https://127.0.0.1:$P_KCM/healthz"
+wait_for kube-scheduler 60 curl -kfsS "https://127.0.0.1:$P_SCHED/healthz"
+
+# --- kwok + fake nodes ----------------------------------------------------------------------
+start kwok "$kwok_bin" --kubeconfig "$dir/admin.kubeconfig" \
+  --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+  --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 --node-ip 10.0.0.1 \
+  --server-address "127.0.0.1:$P_KWOK" \
+  --config "$here/kwok/pod-stages.yaml"
+wait_for kwok 30 curl -fsS "http://127.0.0.1:$P_KWOK/healthz"
+kubectl apply -f "$here/kwok/nodes.yaml" >/dev/null
+WAIT_WHAT="fake nodes Ready" wait_for kwok 60 kubectl wait --for=condition=Ready node -l type=kwok --timeout=2s
+# The ServiceAccount admission plugin rejects pods until the default SA exists in the namespace.
+WAIT_WHAT="default service account created" wait_for kube-controller-manager 60 kubectl get serviceaccount default -n default
+
+# --- Argo CD --------------------------------------------------------------------------------
+git_url="http://127.0.0.1:$P_GIT"
+if ((run_argocd)); then
+  start redis redis-server --bind 127.0.0.1 --port "$P_REDIS" --save '' --appendonly no \
+    --protected-mode no --dir "$dir/argocd"
+  wait_for redis 20 redis-cli -p "$P_REDIS" ping
+  start git-http node "$here/git-http-server.mjs" "$dir/git" "$P_GIT"
+  wait_for git-http 20 curl -fsS -o /dev/null "$git_url/healthz"
+
+  crds="$(cd "$here/argocd-build" && go list -m -f '{{.Dir}}' "github.com/argoproj/argo-cd/v3")/manifests/crds"
+  [[ -d "$crds" ]] || die "Argo CD CRDs not found at $crds (is the module downloaded? run build.sh argocd)"
+  # Server-side apply: the ApplicationSet CRD is larger than the client-side apply annotation limit.
+  kubectl apply --server-side --force-conflicts -f "$crds/application-crd.yaml" -f "$crds/appproject-crd.yaml" \
+    -f "$crds/applicationset-crd.yaml" >/dev/null
+  kubectl wait --for=condition=Established crd/applications.argoproj.io crd/appprojects.argoproj.io --timeout=30s >/dev/null
+  kubectl apply -k "$here/argocd-bootstrap" >/dev/null
+  if ! kubectl get secret argocd-secret -n argocd >/dev/null 2>&1; then
+    kubectl create secret generic argocd-secret -n argocd \
+      --from-literal=server.secretkey="$(openssl rand -hex 32)" >/dev/null
+    kubectl label secret argocd-secret -n argocd app.kubernetes.io/part-of=argocd >/dev/null
+  fi
+  log "Argo CD CRDs and config applied"
+
+  # Environment shared by both Argo CD processes: writable paths instead of /app/config and
+  # /home/argocd, no GnuPG, kustomize from .cache/bin, and ARGOCD_FAKE_IN_CLUSTER so the
+  # in-cluster destination https://kubernetes.default.svc means "the cluster in $KUBECONFIG".
+  argo_env=(env HOME="$dir/argocd/home" PATH="$argocd_dir:$kustomize_dir:$PATH" KUBECONFIG="$dir/admin.kubeconfig"
+    ARGOCD_FAKE_IN_CLUSTER=true ARGOCD_GPG_ENABLED=false ARGOCD_TLS_DATA_PATH="$dir/argocd/tls"
+    ARGOCD_SSH_DATA_PATH="$dir/argocd/ssh" ARGOCD_GNUPGHOME="$dir/argocd/gpg"
+    ARGOCD_PLUGINSOCKFILEPATH="$dir/argocd/plugins" ARGOCD_ASK_PASS_SOCK="$dir/argocd/askpass.sock"
+    ARGOCD_APP_CONF_PATH="$dir/argocd" ARGOCD_EXEC_TIMEOUT=90s)
+  start argocd-repo-server "${argo_env[@]}" "$argocd_dir/argocd-repo-server" \
+    --address 127.0.0.1 --port "$P_REPO" --metrics-address 127.0.0.1 --metrics-port "$P_REPO_METRICS" \
+    --disable-tls --redis "127.0.0.1:$P_REDIS" --loglevel info
+  wait_for argocd-repo-server 60 curl -fsS "http://127.0.0.1:$P_REPO_METRICS/metrics"
+  start argocd-application-controller "${argo_env[@]}" "$argocd_dir/argocd-application-controller" \
+    --kubeconfig "$dir/admin.kubeconfig" --namespace argocd \
+    --repo-server "127.0.0.1:$P_REPO" --repo-server-plaintext --redis "127.0.0.1:$P_REDIS" \
+    --metrics-port "$P_CTRL_METRICS" --status-processors 4 --operation-processors 2 \
+    --app-resync 15 --self-heal-timeout-seconds 2 --loglevel info
+  wait_for argocd-application-controller 60 curl -fsS "http://127.0.0.1:$P_CTRL_METRICS/metrics"
+fi
+
+cat >"$dir/env" <<EOF
+export KUBECONFIG=$dir/kubeconfig
+export E2E_CLUSTER_DIR=$dir
+export E2E_CLUSTER_API=$server
+export E2E_CLUSTER_ARGOCD_RUNNING=$run_argocd
+export E2E_GIT_URL=$git_url
+export E2E_GIT_ROOT=$dir/git
+export E2E_REDIS_PORT=$P_REDIS
+EOF
+total=$(ms)
+echo "$(date -u +%FT%TZ) startup ${total}ms argocd=$run_argocd" >>"$cache/logs/startup-times.log" 2>/dev/null || true
+log "cluster up in ${total}ms (argocd=$run_argocd); source $dir/env"
+cat "$dir/env"

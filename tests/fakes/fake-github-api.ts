@@ -1,0 +1,203 @@
+/**
+ * A fake of the GitHub REST API pull-request endpoints on loopback (real HTTP, GitHub's JSON shapes and error
+ * bodies): list open PRs by head, create (422 when one is already open for the head, or the head branch does not
+ * exist), update. It checks the Authorization header and records every request for assertions.
+ */
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakePull {
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  state: 'open' | 'closed';
+}
+
+export interface FakeGithubRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  authorization?: string;
+  body?: Record<string, unknown>;
+}
+
+export interface FakeGithubApi {
+  url: string;
+  owner: string;
+  repo: string;
+  token: string;
+  pulls: FakePull[];
+  requests: FakeGithubRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts the fake; `gitRemote` (a bare repo path) makes PR creation check that the head branch was pushed. */
+export async function startFakeGithubApi(opts: {
+  owner?: string;
+  repo?: string;
+  token?: string;
+  gitRemote?: string;
+}): Promise<FakeGithubApi> {
+  const fake: FakeGithubApi = {
+    url: '',
+    owner: opts.owner ?? 'acme',
+    repo: opts.repo ?? 'score-api-gitops',
+    token: opts.token ?? 'ghs_fakeTokenForTests000000000000000000',
+    pulls: [],
+    requests: [],
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => send(res, 500, { message: String(err) }));
+  });
+
+  function pullJson(p: FakePull): Record<string, unknown> {
+    return {
+      url: `${fake.url}/repos/${fake.owner}/${fake.repo}/pulls/${p.number}`,
+      html_url: `https://github.com/${fake.owner}/${fake.repo}/pull/${p.number}`,
+      number: p.number,
+      state: p.state,
+      title: p.title,
+      body: p.body,
+      head: { label: `${fake.owner}:${p.head}`, ref: p.head, sha: '0'.repeat(40) },
+      base: { label: `${fake.owner}:${p.base}`, ref: p.base, sha: '0'.repeat(40) },
+    };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const raw = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+    const rec: FakeGithubRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      authorization: req.headers.authorization,
+      body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
+    };
+    fake.requests.push(rec);
+    const auth = req.headers.authorization ?? '';
+    if (auth !== `Bearer ${fake.token}` && auth !== `token ${fake.token}`) {
+      return send(res, 401, {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+      });
+    }
+    const prefix = `/repos/${fake.owner}/${fake.repo}/pulls`;
+    if (url.pathname === prefix && rec.method === 'GET') {
+      const head = rec.query.head;
+      const state = rec.query.state ?? 'open';
+      const list = fake.pulls.filter(
+        (p) =>
+          (state === 'all' || p.state === state) && (!head || `${fake.owner}:${p.head}` === head),
+      );
+      return send(res, 200, list.map(pullJson));
+    }
+    if (url.pathname === prefix && rec.method === 'POST') {
+      const b = rec.body ?? {};
+      const missing = ['title', 'head', 'base'].filter(
+        (k) => typeof b[k] !== 'string' || b[k] === '',
+      );
+      if (missing.length > 0) {
+        return send(res, 422, {
+          message: 'Validation Failed',
+          errors: missing.map((f) => ({
+            resource: 'PullRequest',
+            field: f,
+            code: 'missing_field',
+          })),
+        });
+      }
+      const head = String(b.head);
+      if (fake.pulls.some((p) => p.state === 'open' && p.head === head)) {
+        return send(res, 422, {
+          message: 'Validation Failed',
+          errors: [
+            {
+              resource: 'PullRequest',
+              code: 'custom',
+              message: `A pull request already exists for ${fake.owner}:${head}.`,
+            },
+          ],
+        });
+      }
+      if (opts.gitRemote && !branchExists(opts.gitRemote, head)) {
+        return send(res, 422, {
+          message: 'Validation Failed',
+          errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }],
+        });
+      }
+      if (typeof b.body === 'string' && b.body.length > 65536) {
+        return send(res, 422, {
+          message: 'Validation Failed',
+          errors: [
+            {
+              resource: 'Issue',
+              field: 'body',
+              code: 'custom',
+              message: 'body is too long (maximum is 65536 characters)',
+            },
+          ],
+        });
+      }
+      const pull: FakePull = {
+        number: fake.pulls.length + 1,
+        title: String(b.title),
+        body: String(b.body ?? ''),
+        head,
+        base: String(b.base),
+        state: 'open',
+      };
+      fake.pulls.push(pull);
+      return send(res, 201, pullJson(pull));
+    }
+    const m = url.pathname.match(new RegExp(`^${prefix}/(\\d+)$`));
+    if (m && rec.method === 'PATCH') {
+      const pull = fake.pulls.find((p) => p.number === Number(m[1]));
+      if (!pull) return send(res, 404, { message: 'Not Found' });
+      const b = rec.body ?? {};
+      if (typeof b.body === 'string' && b.body.length > 65536) {
+        return send(res, 422, {
+          message: 'Validation Failed',
+          errors: [
+            {
+              resource: 'Issue',
+              field: 'body',
+              code: 'custom',
+              message: 'body is too long (maximum is 65536 characters)',
+            },
+          ],
+        });
+      }
+      if (typeof b.title === 'string') pull.title = b.title;
+      if (typeof b.body === 'string') pull.body = b.body;
+      return send(res, 200, pullJson(pull));
+    }
+    send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return fake;
+}
+
+function branchExists(bare: string, branch: string): boolean {
+  const out = execFileSync('git', ['ls-remote', bare, `refs/heads/${branch}`], {
+    encoding: 'utf8',
+  });
+  return out.trim() !== '';
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,97 @@
+// The bundled build-push action against the real container engine (podman behind the Docker API) and
+// the real registry on loopback: the digest it outputs must be the one the registry serves.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { errors, runAction } from './run-action.js';
+
+const REGISTRY = process.env.REGISTRY ?? '127.0.0.1:5000';
+const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock';
+const engineEnv = { DOCKER_HOST, DOCKER_API_VERSION: process.env.DOCKER_API_VERSION ?? '1.41' };
+
+async function unavailable(): Promise<string | undefined> {
+  const socket = DOCKER_HOST.replace(/^unix:\/\//, '');
+  if (!existsSync(socket))
+    return `no container engine socket at ${socket} (run bash scripts/ci-env.sh)`;
+  try {
+    const res = await fetch(`http://${REGISTRY}/v2/`);
+    if (!res.ok) return `registry ${REGISTRY} answered ${res.status}`;
+  } catch (err) {
+    return `no registry at ${REGISTRY} (${(err as Error).message}; run bash scripts/ci-env.sh)`;
+  }
+  return undefined;
+}
+
+/** The digest the registry serves for name:tag (HEAD /v2/<name>/manifests/<tag>). */
+async function registryDigest(name: string, tag: string): Promise<string | null> {
+  const res = await fetch(`http://${REGISTRY}/v2/${name}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: {
+      accept: [
+        'application/vnd.oci.image.index.v1+json',
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.docker.distribution.manifest.v2+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+      ].join(', '),
+    },
+  });
+  return res.ok ? res.headers.get('docker-content-digest') : null;
+}
+
+let skip: string | undefined;
+let ws: string;
+beforeAll(async () => {
+  skip = await unavailable();
+  if (skip) console.log(`build-push integration skipped: ${skip}`);
+});
+beforeEach(() => {
+  ws = mkdtempSync(join(tmpdir(), 'build-push-'));
+  // A tiny image that needs no base image (nothing can be pulled here).
+  writeFileSync(join(ws, 'Dockerfile'), 'FROM scratch\nARG GREETING\nCOPY hello.txt /hello.txt\n');
+  writeFileSync(join(ws, 'hello.txt'), `hello ${randomBytes(8).toString('hex')}\n`);
+});
+afterEach(() => rmSync(ws, { recursive: true, force: true }));
+
+test('builds, pushes both SHA tags and outputs the digest the registry confirms', async () => {
+  if (skip) return;
+  const sha = randomBytes(20).toString('hex');
+  const name = `actions-test/build-push-${sha.slice(0, 8)}`;
+  const image = `${REGISTRY}/${name}`;
+  const run = await runAction(
+    'build-push',
+    { image, 'build-args': 'GREETING=hi', network: 'host' },
+    { workspace: ws, env: { ...engineEnv, GITHUB_SHA: sha }, timeoutMs: 240_000 },
+  );
+  expect(errors(run)).toEqual([]);
+  expect(run.code).toBe(0);
+  const digest = run.outputs.digest!;
+  expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  expect(run.outputs.image).toBe(`${image}:${sha}@${digest}`);
+  expect(run.outputs.tags).toBe(`${image}:${sha}\n${image}:${sha.slice(0, 7)}`);
+  expect(await registryDigest(name, sha)).toBe(digest);
+  expect(await registryDigest(name, sha.slice(0, 7))).toBe(digest);
+  expect(run.summary).toContain(digest);
+}, 300_000);
+
+test('bad input: exit code 1 naming it, and nothing pushed', async () => {
+  if (skip) return;
+  const sha = randomBytes(20).toString('hex');
+  const name = `actions-test/build-push-${sha.slice(0, 8)}`;
+  const run = await runAction(
+    'build-push',
+    {
+      image: `${REGISTRY}/${name}`,
+      'build-args': 'not-a-pair',
+      'registry-username': 'ci',
+      'registry-password': 'pw-s3cret',
+    },
+    { workspace: ws, env: { ...engineEnv, GITHUB_SHA: sha } },
+  );
+  expect(run.code).toBe(1);
+  expect(run.stdout.split('\n')[0]).toBe('::add-mask::pw-s3cret');
+  expect(errors(run).map((e) => e.message)).toEqual([
+    "build-args: line 1: expected KEY=VALUE with KEY matching [A-Za-z_][A-Za-z0-9_]*, got 'not-a-pair'",
+  ]);
+  expect(await registryDigest(name, sha)).toBeNull();
+});

@@ -1,0 +1,177 @@
+// buildImage with the real docker CLI against podman's Docker API and the real registry on 127.0.0.1:5000
+// (podman only speaks plain HTTP to registries listed insecure: ci-env.sh lists 127.0.0.1:5000).
+import { jest } from '@jest/globals';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BuildError, buildImage } from '../../../actions/src/build.js';
+import { bumpOverlay } from '../../../actions/src/bump.js';
+import { MissingToolError } from '../../../actions/src/errors.js';
+import { resolveDigest } from '../../../actions/src/registry.js';
+import { commitMessages, createGitFixture } from '../../helpers/git-fixture.js';
+import {
+  dockerUnavailableReason,
+  registryReachable,
+  registryUnavailableReason,
+  skopeoDigest,
+  startRegistry,
+} from '../../helpers/registry.js';
+
+jest.setTimeout(240_000);
+
+const REGISTRY = process.env.REGISTRY ?? '127.0.0.1:5000';
+process.env.DOCKER_HOST ??= 'unix:///run/podman/podman.sock';
+process.env.DOCKER_API_VERSION ??= '1.41';
+
+const skip =
+  (await dockerUnavailableReason()) ??
+  registryUnavailableReason() ??
+  ((await registryReachable(`http://${REGISTRY}`))
+    ? undefined
+    : `no registry at ${REGISTRY} (run: bash scripts/ci-env.sh)`);
+if (skip) console.warn(`skipping build tests: ${skip}`);
+const describeDocker = skip ? describe.skip : describe;
+
+let context: string;
+beforeAll(async () => {
+  context = await mkdtemp(join(tmpdir(), 'gitops-build-'));
+  await writeFile(
+    join(context, 'Dockerfile'),
+    'FROM scratch\nARG GIT_SHA\nCOPY hello.txt /hello.txt\n',
+  );
+  await writeFile(join(context, 'hello.txt'), `hello ${Date.now()}\n`);
+});
+const builtTags: string[] = [];
+afterAll(async () => {
+  await rm(context, { recursive: true, force: true });
+  // Keep podman's vfs storage from growing with every run.
+  if (builtTags.length > 0) {
+    await new Promise<void>((done) =>
+      execFile('docker', ['rmi', '--force', ...builtTags], () => done()),
+    );
+  }
+});
+
+const SHA = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+
+describeDocker('buildImage (podman via the docker CLI, real registry)', () => {
+  it('builds, labels, tags <sha> and <short>, pushes both and returns image:sha@digest read back', async () => {
+    const image = `${REGISTRY}/gitops-core-test/app-${process.pid}`;
+    const lines: string[] = [];
+    const res = await buildImage({
+      context,
+      image,
+      sha: SHA,
+      push: true,
+      network: 'host',
+      source: 'https://example.test/score-api',
+      buildArgs: { EXTRA: 'x' },
+      log: (l) => lines.push(l),
+    });
+    builtTags.push(...res.tags);
+    expect(res.tags).toEqual([`${image}:${SHA}`, `${image}:${SHA.slice(0, 7)}`]);
+    expect(res.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(res.ref).toBe(`${image}:${SHA}@${res.digest}`);
+    // Both tags resolve to the same digest, as the registry and skopeo see it.
+    expect(await resolveDigest(`${image}:${SHA.slice(0, 7)}`)).toBe(res.digest);
+    const viaSkopeo = await skopeoDigest(`${image}:${SHA}`);
+    if (viaSkopeo) expect(viaSkopeo).toBe(res.digest);
+    const labels = JSON.parse(
+      execFileSync(
+        'docker',
+        ['inspect', '--format', '{{json .Config.Labels}}', `${image}:${SHA}`],
+        { encoding: 'utf8' },
+      ),
+    ) as Record<string, string>;
+    expect(labels['org.opencontainers.image.revision']).toBe(SHA);
+    expect(labels['org.opencontainers.image.source']).toBe('https://example.test/score-api');
+    expect(Date.parse(labels['org.opencontainers.image.created'] ?? '')).not.toBeNaN();
+    expect(lines.join('\n')).toContain(`pushed ${image}:${SHA}`);
+  });
+
+  it('a registry that goes away mid-run: clear push error, and the build+push-then-bump flow makes no bump commit', async () => {
+    const reg = await startRegistry();
+    const fx = await createGitFixture({ appCommits: 2 });
+    const image = `${reg.addr}/score-api`;
+    builtTags.push(`${image}:${fx.head}`, `${image}:${fx.head.slice(0, 7)}`);
+    try {
+      const flow = async (): Promise<void> => {
+        const built = await buildImage({
+          context,
+          image,
+          sha: fx.head,
+          push: true,
+          // The registry dies right after the build, before the push.
+          log: (l) => {
+            if (l.startsWith('built ')) reg.process.kill('SIGKILL');
+          },
+        });
+        await bumpOverlay({
+          repo: fx.remote,
+          overlay: 'overlays/minikube',
+          image: {
+            name: 'score-api',
+            newName: image,
+            newTag: fx.head,
+            digest: built.digest as string,
+          },
+          sourceCommit: fx.head,
+          push: true,
+        });
+      };
+      const err = await flow().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BuildError);
+      expect((err as BuildError).step).toBe('push');
+      expect((err as Error).message).toContain(`${image}:${fx.head}`);
+      const bumps = (await commitMessages(fx.remote)).filter((m) =>
+        m.includes('Gitops-Action: bump'),
+      );
+      expect(bumps).toEqual([]);
+    } finally {
+      await reg.stop();
+      await fx.cleanup();
+    }
+  });
+
+  it('without push: builds and tags only, no digest', async () => {
+    const image = `${REGISTRY}/gitops-core-test/local-${process.pid}`;
+    const res = await buildImage({ context, image, sha: SHA, push: false });
+    builtTags.push(...res.tags);
+    expect(res).toEqual({ image, tags: [`${image}:${SHA}`, `${image}:${SHA.slice(0, 7)}`] });
+  });
+});
+
+describe('buildImage preconditions', () => {
+  it('MissingToolError when no engine answers, before anything else', async () => {
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
+    try {
+      const err = await buildImage({
+        context: '/nonexistent',
+        image: 'BAD',
+        sha: 'x',
+        push: true,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MissingToolError);
+      expect((err as Error).message).toMatch(/docker engine/);
+    } finally {
+      process.env.DOCKER_HOST = saved;
+    }
+  });
+
+  (skip ? it.skip : it)('bad inputs are InputErrors naming the input', async () => {
+    await expect(
+      buildImage({ context: '/nonexistent', image: 'r.io/a', sha: SHA, push: false }),
+    ).rejects.toThrow(/^context:/);
+    await expect(
+      buildImage({ context, image: 'r.io/a:v1', sha: SHA, push: false }),
+    ).rejects.toThrow(/^image:/);
+    await expect(buildImage({ context, image: 'r.io/a', sha: 'abc', push: false })).rejects.toThrow(
+      /^sha:/,
+    );
+    await expect(
+      buildImage({ context, image: 'r.io/a', sha: SHA, push: false, dockerfile: 'nope' }),
+    ).rejects.toThrow(/^dockerfile:/);
+  });
+});

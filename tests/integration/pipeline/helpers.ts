@@ -1,0 +1,312 @@
+/**
+ * Real parts for the pipeline suite: temporary git repositories holding this repository's real manifests,
+ * bare remotes, a dedicated registry and podman API service on loopback, and the pipeline run as a process.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { PipelineConfig } from '../../../scripts/pipeline/defaults.js';
+import { Redactor } from '../../../scripts/pipeline/redact.js';
+import type { StageContext } from '../../../scripts/pipeline/stages.js';
+import {
+  freePort,
+  registryAnswers,
+  startRegistry,
+} from '../../../scripts/pipeline/registry-server.js';
+import type { RegistryServer } from '../../../scripts/pipeline/registry-server.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const MAIN = join(ROOT, 'scripts/pipeline/main.ts');
+// By absolute URL: the pipeline runs in temporary repositories that have no node_modules of their own.
+export const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+export const PODMAN_SOCKET = '/run/podman/podman.sock';
+export const SHARED_REGISTRY = '127.0.0.1:5000';
+
+const execFileP = promisify(execFile);
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'dev',
+  GIT_AUTHOR_EMAIL: 'dev@example.com',
+  GIT_COMMITTER_NAME: 'dev',
+  GIT_COMMITTER_EMAIL: 'dev@example.com',
+};
+
+/** Runs git synchronously and returns trimmed stdout. */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    env: GIT_ENV,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
+}
+
+const dirs: string[] = [];
+/** A temporary folder removed by cleanupTemp(). */
+export function tempDir(prefix = 'pipeline-it-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+/** Removes every folder tempDir made. */
+export function cleanupTemp(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** A working repository with the project's real deploy/ and overlays/ (plus `extra` paths), one commit. */
+export function makeSourceRepo(extra: string[] = []): string {
+  const work = tempDir('pipeline-src-');
+  git(work, 'init', '--quiet', '--initial-branch=main');
+  for (const p of ['deploy', 'overlays', ...extra]) {
+    cpSync(join(ROOT, p), join(work, p), {
+      recursive: true,
+      filter: (src) => !src.includes('node_modules'),
+    });
+  }
+  writeFileSync(join(work, 'app.txt'), 'v0\n');
+  writeFileSync(join(work, '.gitignore'), '.cache/\nnode_modules/\n');
+  git(work, 'add', '-A');
+  git(work, 'commit', '--quiet', '-m', 'initial');
+  return work;
+}
+
+/** Adds `n` commits changing app.txt (v1, v2, ... after the last one); returns their SHAs oldest first. */
+export function addCommits(work: string, n: number): string[] {
+  const shas: string[] = [];
+  const last = Number(/^v(\d+)/.exec(readFileSync(join(work, 'app.txt'), 'utf8'))?.[1] ?? 0);
+  for (let i = last + 1; i <= last + n; i += 1) {
+    writeFileSync(join(work, 'app.txt'), `v${i}\n`);
+    git(work, 'commit', '--quiet', '-am', `app v${i}`);
+    shas.push(git(work, 'rev-parse', 'HEAD'));
+  }
+  return shas;
+}
+
+/** A bare clone of `work` (the GitOps remote). */
+export function bareClone(work: string): string {
+  const bare = join(tempDir('pipeline-remote-'), 'remote.git');
+  git(tmpdir(), 'clone', '--quiet', '--bare', work, bare);
+  return bare;
+}
+
+/** A PipelineConfig for tests: everything explicit, lint and tests skipped. */
+export function testConfig(repoRoot: string, over: Partial<PipelineConfig> = {}): PipelineConfig {
+  return {
+    repoRoot,
+    registry: SHARED_REGISTRY,
+    registryGiven: true,
+    imageRepository: 'pipeline-it/score-api',
+    imageName: 'score-api',
+    remote: join(repoRoot, '.cache', 'gitops-remote.git'),
+    remoteGiven: true,
+    branch: 'main',
+    overlay: 'overlays/minikube',
+    cacheDir: join(repoRoot, '.cache'),
+    dockerfile: 'service/Dockerfile',
+    context: '.',
+    buildArgs: {},
+    skipLint: true,
+    skipTests: true,
+    fullTests: false,
+    json: false,
+    allowDirty: false,
+    force: false,
+    rebuild: false,
+    noCluster: true,
+    checkTimeoutMs: 30_000,
+    verifyTimeoutMs: 60_000,
+    ...over,
+  };
+}
+
+/** A StageContext whose log lines are collected in `lines`. */
+export function testContext(
+  config: PipelineConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): StageContext & { lines: string[] } {
+  const lines: string[] = [];
+  return { config, env, redactor: new Redactor(), log: (l) => lines.push(l), lines };
+}
+
+/** The engine environment, or why the container tests must skip. */
+export async function engineEnv(): Promise<{ env: NodeJS.ProcessEnv } | { skip: string }> {
+  const env = { ...process.env };
+  if (!env.DOCKER_HOST && existsSync(PODMAN_SOCKET)) {
+    env.DOCKER_HOST = `unix://${PODMAN_SOCKET}`;
+    env.DOCKER_API_VERSION = '1.41';
+  }
+  if (!env.DOCKER_HOST)
+    return {
+      skip: 'no container engine (no DOCKER_HOST, no podman socket): run scripts/ci-env.sh',
+    };
+  try {
+    await execFileP('docker', ['version', '--format', '{{.Server.Version}}'], {
+      env,
+      timeout: 15_000,
+    });
+  } catch (err) {
+    return {
+      skip: `the container engine at ${env.DOCKER_HOST} does not answer: ${(err as Error).message.split('\n')[0]}`,
+    };
+  }
+  for (const bin of ['docker-registry', 'podman']) {
+    try {
+      await execFileP('which', [bin]);
+    } catch {
+      return { skip: `${bin} is not installed: run scripts/ci-env.sh` };
+    }
+  }
+  if (!(await registryAnswers(SHARED_REGISTRY)))
+    return { skip: `no registry on ${SHARED_REGISTRY}: run scripts/ci-env.sh` };
+  return { env };
+}
+
+/**
+ * A podman Docker API service of its own whose registries.conf lists `insecure` hosts: the shared
+ * podman service reads registries.conf once, so a registry on a new port needs a service that knows it.
+ */
+export async function startPodmanService(
+  insecure: string[],
+): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void> }> {
+  const dir = tempDir('pipeline-podman-');
+  const conf = join(dir, 'registries.conf');
+  writeFileSync(
+    conf,
+    `unqualified-search-registries = []\n${[SHARED_REGISTRY, ...insecure]
+      .map((h) => `[[registry]]\nlocation = "${h}"\ninsecure = true\n`)
+      .join('')}`,
+  );
+  const socket = join(dir, 'podman.sock');
+  const child = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], {
+    env: { ...process.env, CONTAINERS_REGISTRIES_CONF: conf },
+    stdio: 'ignore',
+  });
+  const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_API_VERSION: '1.41' };
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await execFileP('docker', ['version', '--format', '{{.Server.Version}}'], {
+        env,
+        timeout: 5000,
+      });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        child.kill('SIGTERM');
+        throw new Error(`podman service on ${socket} did not start: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    env,
+    stop: async () => {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    },
+  };
+}
+
+/** Starts a dedicated registry on a free loopback port (optionally with basic auth). */
+export async function startTestRegistry(
+  opts: { htpasswd?: string; port?: number; dir?: string } = {},
+): Promise<RegistryServer & { dir: string }> {
+  const port = opts.port ?? (await freePort());
+  const dir = opts.dir ?? tempDir('pipeline-registry-');
+  mkdirSync(dir, { recursive: true });
+  const server = await startRegistry({
+    addr: `127.0.0.1:${port}`,
+    dir,
+    ...(opts.htpasswd ? { htpasswd: opts.htpasswd } : {}),
+  });
+  return { ...server, dir };
+}
+
+/** An htpasswd file (bcrypt) for one user, made with the real htpasswd tool (password via stdin). */
+export function makeHtpasswd(user: string, password: string): string {
+  const file = join(tempDir('pipeline-htpasswd-'), 'htpasswd');
+  const line = execFileSync('htpasswd', ['-niB', user], {
+    input: `${password}\n`,
+    encoding: 'utf8',
+  }).trim();
+  writeFileSync(file, `${line}\n`);
+  return file;
+}
+
+/** Tags in a registry repository (no auth); [] when the repository does not exist. */
+export async function registryTags(
+  registry: string,
+  repository: string,
+  auth?: { username: string; password: string },
+): Promise<string[]> {
+  const headers: Record<string, string> = {};
+  if (auth)
+    headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+  const res = await fetch(`http://${registry}/v2/${repository}/tags/list`, { headers });
+  if (res.status === 404) return [];
+  const body = (await res.json()) as { tags?: string[] | null };
+  return body.tags ?? [];
+}
+
+/** Runs `node --import tsx scripts/pipeline/main.ts args` in `cwd`; resolves with exit code and all output. */
+export function runPipelineProcess(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 600_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? 128, stdout, stderr });
+    });
+  });
+}
+
+/** The files of a commit in a bare repository. */
+export function filesAt(repo: string, rev: string): string[] {
+  return git(repo, 'ls-tree', '-r', '--name-only', rev).split('\n').filter(Boolean);
+}
+
+/** Removes the local images whose repository contains `fragment` (vfs storage keeps a full copy of each). */
+export async function removeLocalImages(env: NodeJS.ProcessEnv, fragment: string): Promise<void> {
+  const { stdout } = await execFileP('docker', ['images', '--format', '{{.ID}} {{.Repository}}'], {
+    env,
+  });
+  // By ID: an image whose tag moved to a rebuild keeps its repository name with a <none> tag.
+  const ids = [
+    ...new Set(
+      stdout
+        .split('\n')
+        .map((l) => l.trim().split(' '))
+        .filter(([id, repo]) => id && repo?.includes(fragment))
+        .map(([id]) => id as string),
+    ),
+  ];
+  if (ids.length > 0)
+    await execFileP('docker', ['rmi', '--force', ...ids], { env, timeout: 120_000 });
+}

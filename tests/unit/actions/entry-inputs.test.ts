@@ -1,0 +1,347 @@
+// Input handling of every entry point on plain data: a bad input fails with a message naming it,
+// and the side-effecting part (builder, bumper, promoter, cluster) is never reached.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPushAction } from '../../../actions/build-push/src/main.js';
+import { bumpOverlayAction } from '../../../actions/bump-overlay/src/main.js';
+import { promoteAction } from '../../../actions/promote/src/main.js';
+import { verifyRolloutAction } from '../../../actions/verify-rollout/src/main.js';
+import type { VerifyDeps } from '../../../actions/verify-rollout/src/main.js';
+import { runAction } from '../../../actions/src/action-summary.js';
+import type { ActionRuntime } from '../../../actions/src/action-summary.js';
+import type { KubeClient } from '../../../actions/src/kube.js';
+import { recordingRuntime } from './recording-runtime.js';
+
+const SHA = 'f'.repeat(40);
+const DIGEST = `sha256:${'e'.repeat(64)}`;
+let ws: string;
+
+beforeEach(() => {
+  ws = mkdtempSync(join(tmpdir(), 'entry-inputs-'));
+  mkdirSync(join(ws, '.git'));
+  for (const env of ['minikube', 'gke']) {
+    mkdirSync(join(ws, 'overlays', env), { recursive: true });
+    writeFileSync(join(ws, 'overlays', env, 'kustomization.yaml'), 'resources: []\n');
+  }
+  writeFileSync(join(ws, 'Dockerfile'), 'FROM scratch\n');
+});
+afterEach(() => rmSync(ws, { recursive: true, force: true }));
+
+/** Runs the body like a workflow step would and returns the recording and whether the side effect ran. */
+async function step(
+  body: (rt: ActionRuntime, effect: () => never) => Promise<void>,
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv = {},
+) {
+  const { rt, rec } = recordingRuntime(inputs, { GITHUB_WORKSPACE: ws, ...env });
+  let effects = 0;
+  const effect = (): never => {
+    effects += 1;
+    throw new Error('side effect reached');
+  };
+  await runAction((r) => body(r, effect), rt);
+  return { rec, effects };
+}
+
+describe('build-push', () => {
+  const good = {
+    image: '127.0.0.1:5000/score-api',
+    'registry-username': 'ci',
+    'registry-password': 's3cret-pw',
+  };
+  test.each([
+    [
+      'image',
+      { image: '127.0.0.1:5000/score-api:latest' },
+      'image: expected an image repository without tag or digest',
+    ],
+    ['image', { image: '' }, 'image: is required'],
+    ['sha', { sha: 'abc' }, 'sha: expected a full 40-character'],
+    ['context', { context: 'nope' }, 'context: expected a directory'],
+    ['dockerfile', { dockerfile: 'Missing.Dockerfile' }, 'dockerfile: expected a Dockerfile'],
+    ['build-args', { 'build-args': 'BASE_IMAGE' }, 'build-args: line 1: expected KEY=VALUE'],
+    [
+      'registry-username',
+      { 'registry-username': '' },
+      'registry-username: is required when registry-password is set',
+    ],
+    ['network', { network: 'host;rm -rf /' }, 'network: expected a network name'],
+    ['push', { push: 'no' }, "push: expected true or false, got 'no'"],
+  ])('bad %s', async (_name, extra, message) => {
+    const { rec, effects } = await step(
+      (rt, effect) => buildPushAction(rt, effect),
+      { ...good, ...extra },
+      { GITHUB_SHA: SHA },
+    );
+    expect(rec.failed).toContain(message);
+    expect(effects).toBe(0);
+  });
+
+  test('masks the registry password before reading any other input', async () => {
+    const { rec } = await step((rt, effect) => buildPushAction(rt, effect), {
+      ...good,
+      sha: 'bad',
+    });
+    expect(rec.secrets).toEqual(['s3cret-pw']);
+    expect(rec.calls.indexOf('setSecret')).toBeLessThan(rec.calls.indexOf('input:image'));
+    expect(rec.failed).not.toContain('s3cret-pw');
+  });
+
+  test('good inputs reach the builder with both auth fields and the build args', async () => {
+    const { rt, rec } = recordingRuntime(
+      { ...good, 'build-args': 'BASE_IMAGE=node:20\nVERSION=1', network: 'host' },
+      { GITHUB_WORKSPACE: ws, GITHUB_SHA: SHA },
+    );
+    await buildPushAction(rt, async (opts) => {
+      expect(opts).toMatchObject({
+        image: '127.0.0.1:5000/score-api',
+        context: ws,
+        sha: SHA,
+        push: true,
+        network: 'host',
+        buildArgs: { BASE_IMAGE: 'node:20', VERSION: '1' },
+        registryAuth: { username: 'ci', password: 's3cret-pw' },
+      });
+      return {
+        image: opts.image,
+        tags: [`${opts.image}:${SHA}`, `${opts.image}:${SHA.slice(0, 7)}`],
+        digest: DIGEST,
+        ref: `${opts.image}:${SHA}@${DIGEST}`,
+      };
+    });
+    expect(rec.outputs).toEqual({
+      digest: DIGEST,
+      image: `127.0.0.1:5000/score-api:${SHA}@${DIGEST}`,
+      tags: `127.0.0.1:5000/score-api:${SHA}\n127.0.0.1:5000/score-api:${SHA.slice(0, 7)}`,
+    });
+    expect(rec.summary).toContain(DIGEST);
+  });
+});
+
+describe('bump-overlay', () => {
+  const good = {
+    overlay: 'overlays/minikube',
+    image: 'score-api',
+    digest: DIGEST,
+    'repository-path': ws,
+  };
+  test.each([
+    [
+      'overlay',
+      { overlay: 'overlays/prod' },
+      "overlay: expected a Kustomize overlay directory, 'overlays/prod'",
+    ],
+    ['overlay', { overlay: '../x' }, 'overlay: expected a path relative to the repository root'],
+    ['image', { image: 'score-api@sha256:abc' }, 'image: '],
+    ['digest', { digest: '' }, 'digest: is required'],
+    ['digest', { digest: 'sha256:XYZ' }, 'digest: expected an image digest'],
+    ['tag', { tag: '.bad' }, 'tag: expected an image tag'],
+    ['source-commit', { 'source-commit': 'HEAD' }, 'source-commit: expected a full 40-character'],
+    ['branch', { branch: '-delete' }, "branch: expected a branch name, got '-delete'"],
+    ['max-attempts', { 'max-attempts': '0' }, 'max-attempts: expected at least 1, got 0'],
+    [
+      'repository-path',
+      { 'repository-path': '/nonexistent/repo' },
+      'repository-path: expected a git working copy',
+    ],
+  ])('bad %s', async (_name, extra, message) => {
+    const rt = {
+      ...good,
+      'repository-path': (extra as Record<string, string>)['repository-path'] ?? ws,
+    };
+    const { rec, effects } = await step(
+      (r, effect) => bumpOverlayAction(r, effect),
+      { ...rt, ...extra },
+      { GITHUB_SHA: SHA },
+    );
+    expect(rec.failed).toContain(message);
+    expect(effects).toBe(0);
+  });
+
+  test('defaults tag and source commit to GITHUB_SHA and maps the result to outputs', async () => {
+    const { rt, rec } = recordingRuntime(
+      { ...good, token: 'ghs_tok' },
+      { GITHUB_WORKSPACE: ws, GITHUB_SHA: SHA },
+    );
+    await bumpOverlayAction(rt, async (opts) => {
+      expect(opts).toMatchObject({
+        repo: ws,
+        branch: 'main',
+        overlay: 'overlays/minikube',
+        sourceCommit: SHA,
+        push: true,
+        force: false,
+      });
+      expect(opts.image).toEqual({
+        name: 'score-api',
+        newName: undefined,
+        newTag: SHA,
+        digest: DIGEST,
+      });
+      return {
+        status: 'committed',
+        changed: true,
+        commit: 'a'.repeat(40),
+        pushed: true,
+        attempts: 1,
+        message: 'pinned',
+        previous: { name: 'score-api', newTag: 'old', digest: `sha256:${'0'.repeat(64)}` },
+      };
+    });
+    expect(rec.secrets).toEqual(['ghs_tok']);
+    expect(rec.outputs).toEqual({
+      status: 'committed',
+      changed: 'true',
+      commit: 'a'.repeat(40),
+      pushed: 'true',
+      'previous-tag': 'old',
+      'previous-digest': `sha256:${'0'.repeat(64)}`,
+    });
+    expect(rec.failed).toBeUndefined();
+  });
+});
+
+describe('promote', () => {
+  const good = {
+    from: 'overlays/minikube',
+    to: 'overlays/gke',
+    token: 'ghs_x',
+    repository: 'o/r',
+    'repository-path': ws,
+  };
+  test.each([
+    ['from', { from: 'overlays/none' }, 'from: expected a Kustomize overlay directory'],
+    ['to', { to: 'overlays/minikube' }, "to: must differ from 'from'"],
+    ['token', { token: '' }, 'token: is required when open-pr is true'],
+    ['repository', { repository: 'o/r/x' }, "repository: expected owner/repo, got 'o/r/x'"],
+    ['api-url', { 'api-url': 'file:///etc' }, 'api-url: expected an http(s) URL'],
+    ['push', { push: 'false' }, 'push: must be true when open-pr is true'],
+  ])('bad %s', async (_name, extra, message) => {
+    const { rec, effects } = await step((rt, effect) => promoteAction(rt, effect), {
+      ...good,
+      ...extra,
+    });
+    expect(rec.failed).toContain(message);
+    expect(effects).toBe(0);
+  });
+
+  test('open-pr false needs no token; api-url falls back to GITHUB_API_URL then api.github.com', async () => {
+    const seen: unknown[] = [];
+    const promoter = async (opts: unknown) => {
+      seen.push(opts);
+      return {
+        changed: false,
+        branch: 'promote/gke',
+        pushed: false,
+        diff: '',
+        digest: DIGEST,
+        image: { name: 'score-api' },
+      };
+    };
+    const noPr = recordingRuntime(
+      { ...good, token: '', 'open-pr': 'false' },
+      { GITHUB_WORKSPACE: ws },
+    );
+    await promoteAction(noPr.rt, promoter);
+    expect(seen[0]).toMatchObject({ openPr: false, github: undefined });
+    expect(noPr.rec.outputs).toMatchObject({
+      changed: 'false',
+      'pull-request-number': '',
+      url: '',
+    });
+
+    const env = recordingRuntime(
+      { ...good, token: '' },
+      {
+        GITHUB_WORKSPACE: ws,
+        GITHUB_TOKEN: 'ghs_env',
+        GITHUB_API_URL: 'https://ghe.example/api/v3',
+      },
+    );
+    await promoteAction(env.rt, promoter);
+    expect(seen[1]).toMatchObject({
+      github: { token: 'ghs_env', owner: 'o', repo: 'r', apiUrl: 'https://ghe.example/api/v3' },
+    });
+    expect(env.rec.secrets).toEqual(['ghs_env']);
+
+    const dflt = recordingRuntime(good, { GITHUB_WORKSPACE: ws });
+    await promoteAction(dflt.rt, promoter);
+    expect(seen[2]).toMatchObject({ github: { apiUrl: 'https://api.github.com' } });
+  });
+});
+
+describe('verify-rollout', () => {
+  const good = {
+    app: 'score-api-minikube',
+    revision: SHA,
+    deployment: 'score-api',
+    namespace: 'score',
+    'repository-path': ws,
+  };
+  const deps = (effect: () => never): VerifyDeps => ({ kube: effect, verify: effect });
+  test.each([
+    [
+      'app',
+      { app: 'Score_API' },
+      "app: expected a DNS-1123 name (a-z, 0-9, -, .), got 'Score_API'",
+    ],
+    ['revision', { revision: '' }, 'revision: is required'],
+    ['revision', { revision: 'main' }, 'revision: expected a full 40-character'],
+    ['namespace', { namespace: 'a.b' }, 'namespace: expected a DNS-1123 label'],
+    ['timeout', { timeout: '0' }, 'timeout: expected at least 1 seconds, got 0'],
+    ['rollback', { rollback: 'sure' }, "rollback: expected true or false, got 'sure'"],
+    ['kubeconfig', { kubeconfig: 'missing.yaml' }, 'kubeconfig: expected a kubeconfig file'],
+    [
+      'repository-path',
+      { 'repository-path': '/no/such' },
+      'repository-path: expected a git working copy (rollback is true)',
+    ],
+  ])('bad %s', async (_name, extra, message) => {
+    const { rec, effects } = await step((rt, effect) => verifyRolloutAction(rt, deps(effect)), {
+      ...good,
+      ...extra,
+    });
+    expect(rec.failed).toContain(message);
+    expect(effects).toBe(0);
+  });
+
+  test('a rolled-back rollout sets every output, writes the timeline and fails the step with the reason', async () => {
+    const { rt, rec } = recordingRuntime({ ...good, timeout: '60' }, { GITHUB_WORKSPACE: ws });
+    const kube = {} as KubeClient;
+    await verifyRolloutAction(rt, {
+      kube: () => kube,
+      verify: async (opts) => {
+        expect(opts).toMatchObject({
+          kube,
+          timeoutMs: 60_000,
+          pollMs: 5000,
+          rollback: { repo: ws, branch: 'main', commit: SHA },
+        });
+        return {
+          result: 'rolled-back',
+          reason: 'CrashLoopBackOff: container score-api restarted 4 times',
+          timings: { toSyncedMs: 4200, toRecoveredMs: 31_000 },
+          timeline: [
+            { atMs: 0, event: 'refresh requested' },
+            { atMs: 4200, event: 'synced at ffffff' },
+            { atMs: 20_000, event: 'rollout failed' },
+          ],
+          revertCommit: 'b'.repeat(40),
+        };
+      },
+    });
+    expect(rec.outputs).toEqual({
+      result: 'rolled-back',
+      reason: 'CrashLoopBackOff: container score-api restarted 4 times',
+      'time-to-synced': '4',
+      'time-to-ready': '',
+      'time-to-recovered': '31',
+      'revert-commit': 'b'.repeat(40),
+    });
+    expect(rec.summary).toContain('| 4.2 s | synced at ffffff |');
+    expect(rec.failed).toBe(
+      `verify-rollout: rollout of fffffff rolled back (revert ${'b'.repeat(40)}): CrashLoopBackOff: container score-api restarted 4 times`,
+    );
+  });
+});
