@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 say() { [ "${SETUP_QUIET:-}" = 1 ] || echo "setup: $*"; }
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: the npm registry reachable here serves only this platform's optional packages
+  # (@swc/core-darwin-*, ... answer 404), so the lockfile cannot list every platform's and `npm ci`
+  # refuses it as out of sync. `npm install` installs exactly the locked versions and leaves it unchanged.
+  say "installing npm packages (npm install from package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 if [ "$(id -u)" != 0 ] && ! sudo -n true 2>/dev/null; then
