@@ -13,7 +13,9 @@ const benches = readdirSync(here)
 let failed = 0;
 for (const file of benches) {
   console.log(`\n=== ${file}`);
-  const res = spawnSync(process.execPath, ['--import', 'tsx', join(here, file)], { stdio: 'inherit' });
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(here, file)], {
+    stdio: 'inherit',
+  });
   if (res.status !== 0) {
     failed += 1;
     console.log(`!!! ${file} exited with ${res.status ?? res.signal}`);

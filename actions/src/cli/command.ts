@@ -15,5 +15,8 @@ export interface CliCommand {
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   /** Runs the command; returns the process exit code. Throws GitopsError for failures the user can act on. */
-  run(values: Record<string, string | boolean | string[] | boolean[] | undefined>, io: CliIO): Promise<number>;
+  run(
+    values: Record<string, string | boolean | string[] | boolean[] | undefined>,
+    io: CliIO,
+  ): Promise<number>;
 }
