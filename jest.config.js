@@ -13,7 +13,9 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/build/'],
+  // tests/e2e needs the local cluster and runs in `npm run test:e2e` (jest.e2e.config.js) only, so
+  // CI does not run it twice (once in `npm test`, once after the cluster build).
+  testPathIgnorePatterns: ['/node_modules/', '/build/', '<rootDir>/tests/e2e/'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

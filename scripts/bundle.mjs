@@ -59,13 +59,36 @@ const lazyChunkPlugin = {
   },
 };
 
+// @actions/core imports its OIDC client at load, and through it @actions/http-client and undici (~420 KiB,
+// most of every bundle, parsed and initialised on every start), although only core.getIDToken() uses
+// them. Core's import is resolved to a shim that require()s the real module inside getIDToken(): no
+// action calls it, so esbuild drops the shim and undici with it (a caller would get the real client).
+// This is what keeps the cold start near node's own start-up time (bench/action-cold-start.bench.ts).
+const lazyOidcPlugin = {
+  name: 'lazy-oidc',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) => {
+      if (!/[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)) return undefined;
+      return { path: 'oidc-utils', namespace: 'lazy-oidc', pluginData: dirname(args.importer) };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-oidc' }, (args) => ({
+      contents:
+        'export class OidcClient {\n' +
+        "  static getIDToken(aud) { return require('./oidc-utils.js').OidcClient.getIDToken(aud); }\n" +
+        '}\n',
+      resolveDir: args.pluginData,
+      loader: 'js',
+    }));
+  },
+};
+
 /** esbuild options for one bundle of an action (`entry` in its src/), written to the absolute outfile. */
 export function buildOptions(name, outfile, entry = 'index.ts') {
   return {
     absWorkingDir: root,
     entryPoints: [join(actionsDir, name, 'src', entry)],
     outfile,
-    plugins: [lazyChunkPlugin],
+    plugins: [lazyChunkPlugin, lazyOidcPlugin],
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -46,6 +46,9 @@ if [ ${#problems[@]} -gt 0 ]; then
   echo "check-dist: the committed action bundles are not what the sources build:" >&2
   printf '  %s\n' "${problems[@]}" >&2
   echo "check-dist: run 'npm run bundle' and commit actions/*/dist/." >&2
+  # On a runner, also an annotation on the run's page.
+  [ "${GITHUB_ACTIONS:-}" = true ] &&
+    echo "::error title=check-dist::${#problems[@]} committed action bundle file(s) are stale: run 'npm run bundle' and commit actions/*/dist/"
   exit 1
 fi
 count=$(find "$tmp" -type f | wc -l)

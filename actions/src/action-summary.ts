@@ -40,7 +40,12 @@ export function coreRuntime(env: NodeJS.ProcessEnv = process.env): ActionRuntime
     input: envInputSource(env),
     env,
     setSecret: (value) => core.setSecret(value),
-    setOutput: (name, value) => core.setOutput(name, value),
+    setOutput: (name, value) => {
+      // Without GITHUB_OUTPUT, core.setOutput falls back to the deprecated `::set-output` command, which
+      // the runner warns about; outside a runner (a local run) the value is only logged instead.
+      if (process.env.GITHUB_OUTPUT) core.setOutput(name, value);
+      else core.info(`output ${name}=${value} (GITHUB_OUTPUT is not set, so no step output)`);
+    },
     info: (line) => core.info(line),
     warning: (message, place) => core.warning(message, toProperties(place)),
     error: (message, place) => core.error(message, toProperties(place)),
@@ -76,9 +81,12 @@ export async function runAction(
   }
 }
 
-/** Masks every distinct non-empty secret. */
+/** Masks every distinct non-empty secret once, by its trimmed value. */
 export function maskSecrets(rt: ActionRuntime, ...secrets: (string | undefined)[]): void {
-  for (const secret of new Set(secrets)) if (secret) rt.setSecret(secret);
+  // The runner masks every occurrence of a registered value, so the trimmed value also hides a padded
+  // one; registering both would mask the same secret twice.
+  const distinct = new Set(secrets.map((secret) => secret?.trim()));
+  for (const secret of distinct) if (secret) rt.setSecret(secret);
 }
 
 /** Escapes a value for a markdown table cell (pipes and line breaks would break the row). */

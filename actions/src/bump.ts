@@ -305,7 +305,8 @@ export async function bumpOverlay(opts: BumpOptions): Promise<BumpResult> {
           if (revert) throw new RolledBackError(source, revert);
         }
         const previous = current ? { previous: current } : {};
-        if (sameOverride(current, want)) {
+        // Same values but written so kustomize cannot load them (`newTag: 1234567`): rewrite them quoted.
+        if (sameOverride(current, want) && !setImage(text, want, file).changed) {
           return {
             result: { status: 'unchanged', message: `${file} already deploys ${ref}`, ...previous },
           };

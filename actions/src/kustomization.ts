@@ -34,6 +34,8 @@ interface Splice {
 interface ParsedEntry {
   node: YAMLMap;
   override: ImageOverride;
+  /** Fields written as plain scalars that YAML reads as a number, boolean, null or date (see readsAsString). */
+  unquoted: Field[];
 }
 
 interface Parsed {
@@ -72,14 +74,15 @@ function parseKustomization(text: string, file: string): Parsed {
     );
   const entries: ParsedEntry[] = value.items.map((item, i) => {
     if (!isMap(item)) throw new InputError(file, `images[${i}] must be a mapping with a 'name'`);
-    return { node: item, override: readEntry(item, text, file, i) };
+    return { node: item, override: readEntry(item, text, file, i), unquoted: unquoted(item, text) };
   });
   return { root, imagesPair, images: value, entries };
 }
 
 function scalarText(node: unknown, text: string): string | undefined {
   if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
-  // A plain `newTag: 1.10` is the string "1.10" to kustomize, not the number 1.1: read the source text.
+  // A plain `newTag: 1.10` means the tag "1.10", not the number 1.1: read the source text (kustomize
+  // itself refuses to load such a value; setImage rewrites it quoted).
   if (node.type === 'PLAIN' && node.range) return text.slice(node.range[0], node.range[1]);
   return String(node.value);
 }
@@ -101,6 +104,16 @@ function readEntry(item: YAMLMap, text: string, file: string, index: number): Im
     if (v !== undefined) out[f] = v;
   }
   return out;
+}
+
+// The fields whose plain value kustomize would not load as a string (`newTag: 1234567` fails with "cannot
+// unmarshal number into Go struct field Image.images.newTag of type string"); setImage rewrites them quoted.
+function unquoted(item: YAMLMap, text: string): Field[] {
+  return FIELDS.filter((f) => {
+    const v = findPair(item, f)?.value;
+    if (!isScalar(v) || v.type !== 'PLAIN' || !v.range || v.value === null) return false;
+    return !readsAsString(text.slice(v.range[0], v.range[1]));
+  });
 }
 
 function findPair(map: YAMLMap, key: string): Pair | undefined {
@@ -140,7 +153,7 @@ function validateOverride(image: ImageOverride): void {
   if (image.newTag !== undefined && image.newTag !== PRESERVE && !isValidTag(image.newTag)) {
     throw new InputError(
       'image.newTag',
-      `'${image.newTag}' is not a valid tag (up to 128 of [A-Za-z0-9_.-])`,
+      `'${image.newTag}' is not a valid tag (1 to 128 of [A-Za-z0-9_.-], not starting with '.' or '-')`,
     );
   }
   if (image.digest !== undefined && image.digest !== PRESERVE && !isDigest(image.digest)) {
@@ -151,17 +164,28 @@ function validateOverride(image: ImageOverride): void {
   }
 }
 
+// `kustomize build` loads kustomization.yaml with sigs.k8s.io/yaml, which resolves plain scalars by YAML 1.1
+// (`yes`, `0123`, `1_000`, `0b101` are not strings there); YAML 1.2 tools (the \`yaml\` package, kyaml) read
+// `1e10000` or `0x1F` as numbers. A plain scalar is safe only when both read it back as the same string.
+const SCHEMAS = [{ version: '1.2' }, { version: '1.1' }] as const;
+
+/** True when `value` written as a plain scalar reads back as that same string under YAML 1.1 and 1.2. */
+export function readsAsString(value: string): boolean {
+  return SCHEMAS.every((options) => {
+    try {
+      return parseYaml(value, options) === value;
+    } catch {
+      // Not a valid plain scalar on its own (e.g. starts with '@').
+      return false;
+    }
+  });
+}
+
 /** Formats a string as a YAML scalar: plain when it reads back as the same string, else double-quoted. */
 function formatScalar(value: string, style?: Scalar['type']): string {
   if (style === 'QUOTE_DOUBLE') return JSON.stringify(value);
   if (style === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
-  if (/^[A-Za-z0-9._/:@-]+$/.test(value)) {
-    try {
-      if (parseYaml(value) === value) return value;
-    } catch {
-      // Not a valid plain scalar (e.g. starts with '@'): fall through to quoting.
-    }
-  }
+  if (/^[A-Za-z0-9._/:@-]+$/.test(value) && readsAsString(value)) return value;
   return JSON.stringify(value);
 }
 
@@ -244,6 +268,7 @@ function editEntry(
   node: YAMLMap,
   want: ImageOverride,
   have: ImageOverride,
+  unsafe: Field[],
   file: string,
 ): Splice[] {
   const splices: Splice[] = [];
@@ -251,7 +276,8 @@ function editEntry(
   if (!namePair) throw new InputError(file, `image '${have.name}' has no name key`);
   const keyCol = column(text, range(namePair.key)[0]);
   for (const f of FIELDS) {
-    if (want[f] === have[f]) continue;
+    // An unchanged value is still rewritten when kustomize would not read it as a string.
+    if (want[f] === have[f] && !unsafe.includes(f)) continue;
     const pair = findPair(node, f);
     const value = want[f];
     if (pair && value !== undefined) {
@@ -369,15 +395,19 @@ function appendEntry(text: string, parsed: Parsed, entry: ImageOverride, file: s
 
 function applySplices(text: string, splices: Splice[]): string {
   let out = text;
-  for (const s of [...splices].sort((a, b) => b.start - a.start))
-    out = out.slice(0, s.start) + s.text + out.slice(s.end);
+  // Back to front so earlier offsets stay valid; at the same offset the later splice goes first, so
+  // fields inserted after the same line keep their order (newName before digest).
+  const order = splices.map((s, i) => ({ s, i })).sort((a, b) => b.s.start - a.s.start || b.i - a.i);
+  for (const { s } of order) out = out.slice(0, s.start) + s.text + out.slice(s.end);
   return out;
 }
 
 /**
  * Sets `image` in a kustomization's text the way `kustomize edit set image` does: the entry named
  * `image.name` gets exactly the given newName/newTag/digest (a field left undefined is removed, '*' keeps the
- * file's value); a missing entry (or `images:` list) is created. Only the bytes of those values change.
+ * file's value); a missing entry (or `images:` list) is created. Only the bytes of those values change, and
+ * every value is written so that YAML 1.1 and 1.2 read it as a string (an unquoted `newTag: 1234567` already
+ * in the entry is quoted too, since kustomize rejects it).
  */
 export function setImage(
   text: string,
@@ -394,15 +424,15 @@ export function setImage(
     );
   const match = matches[0];
   const want = desiredEntry(image, match?.override);
-  if (match && sameEntry(want, match.override))
+  if (match && sameEntry(want, match.override) && match.unquoted.length === 0)
     return { text, changed: false, previous: match.override };
   const splices = match
-    ? editEntry(text, match.node, want, match.override, file)
+    ? editEntry(text, match.node, want, match.override, match.unquoted, file)
     : [appendEntry(text, parsed, want, file)];
   const out = applySplices(text, splices);
-  // Guard the surgery: the result must parse and carry exactly the wanted entry.
-  const check = readImage(out, image.name, file);
-  if (!check || !sameEntry(check, want))
+  // Guard the surgery: the result must parse and carry exactly the wanted entry, every value a string.
+  const check = parseKustomization(out, file).entries.find((e) => e.override.name === image.name);
+  if (!check || !sameEntry(check.override, want) || check.unquoted.length > 0)
     throw new Error(`internal: editing ${file} did not produce the expected entry`);
   const result: SetImageResult = { text: out, changed: out !== text };
   if (match) result.previous = match.override;

@@ -265,6 +265,17 @@ function promotionMessage(i: {
 }): string {
   const subject = `promote(${i.environment}): ${i.image}${i.tag ? ` ${shortTag(i.tag)}` : ''} (${shortDigest(i.digest)})`;
   const body = `Pin ${i.image} to ${i.ref} in ${i.to}: the digest running in ${i.from} at ${i.baseCommit.slice(0, 12)}.\nReverting this commit (or its merge) rolls ${i.environment} back.`;
+  return `${subject}\n\n${body}\n\n${promotionTrailers(i)}\n`;
+}
+
+/** The trailers that identify a promotion (`Gitops-Action: promote` last), as `Key: value` lines. */
+export function promotionTrailers(i: {
+  environment: string;
+  digest: string;
+  ref: string;
+  sourceCommit?: string;
+  to: string;
+}): string {
   const trailers: Record<string, string> = {};
   if (i.sourceCommit) trailers[TRAILER.sourceCommit] = i.sourceCommit;
   trailers[TRAILER.digest] = i.digest;
@@ -272,7 +283,7 @@ function promotionMessage(i: {
   trailers[TRAILER.environment] = i.environment;
   trailers[TRAILER.overlay] = i.to;
   trailers[TRAILER.action] = 'promote';
-  return `${subject}\n\n${body}\n\n${formatTrailers(trailers)}\n`;
+  return formatTrailers(trailers);
 }
 
 /** The PR description: what is promoted, from where, and the rendered diff, kept under GitHub's body limit. */
@@ -307,7 +318,16 @@ export function pullRequestBody(i: {
   const fence = '`'.repeat(Math.max(3, longest + 1));
   const open = `${fence}diff\n`;
   const close = `${fence}\n`;
-  const room = MAX_PR_BODY - head.length - open.length - close.length - 200;
+  // A squash merge with "Pull request title and description" as its message keeps only this body, so the
+  // promotion's trailers end it: they let `gitops revert` recognise the squash commit as a promotion.
+  const trailers = [
+    '',
+    'The trailers below mark the merged commit as a gitops promotion (gitops revert reads them); keep them last.',
+    '',
+    promotionTrailers(i),
+    '',
+  ].join('\n');
+  const room = MAX_PR_BODY - head.length - open.length - close.length - trailers.length - 200;
   const { text, truncated } = truncateLines(
     i.diff || '(no change in the rendered manifests)\n',
     room,
@@ -315,7 +335,7 @@ export function pullRequestBody(i: {
   const tail = truncated
     ? `\nThe diff was cut to fit GitHub's ${MAX_PR_BODY}-character limit; run \`gitops promote\` locally for all of it.\n`
     : '';
-  return `${head}${open}${text.endsWith('\n') ? text : `${text}\n`}${close}${tail}`;
+  return `${head}${open}${text.endsWith('\n') ? text : `${text}\n`}${close}${tail}${trailers}`;
 }
 
 interface PromotionWorkspace {

@@ -203,6 +203,19 @@ export async function resolveDigest(
       ? basic(opts.auth)
       : undefined;
 
+  // Missing tag, a status worth retrying, anything else unexpected: each its own error type.
+  const failUnlessOk = (res: Response): void => {
+    if (res.status === 404) throw new TagNotFoundError(name);
+    if (transientStatus(res.status))
+      throw new Transient(`${target.baseUrl} answered ${res.status}`);
+    if (!res.ok)
+      throw new RegistryError(
+        target.registry,
+        `unexpected status ${res.status} for ${name}`,
+        res.status,
+      );
+  };
+
   const once = async (): Promise<string> => {
     let triedToken = false;
     for (;;) {
@@ -223,28 +236,12 @@ export async function resolveDigest(
       }
       if (res.status === 403)
         throw new RegistryAuthError(target.registry, `access to ${target.repository} denied (403)`);
-      if (res.status === 404) throw new TagNotFoundError(name);
-      if (transientStatus(res.status))
-        throw new Transient(`${target.baseUrl} answered ${res.status}`);
-      if (!res.ok)
-        throw new RegistryError(
-          target.registry,
-          `unexpected status ${res.status} for ${name}`,
-          res.status,
-        );
+      failUnlessOk(res);
       const header = res.headers.get('docker-content-digest');
       if (header && isDigest(header)) return header;
       // No (usable) digest header: the digest is the sha256 of the manifest bytes exactly as served.
       res = await send(url, { method: 'GET', headers }, timeoutMs, target);
-      if (res.status === 404) throw new TagNotFoundError(name);
-      if (transientStatus(res.status))
-        throw new Transient(`${target.baseUrl} answered ${res.status}`);
-      if (!res.ok)
-        throw new RegistryError(
-          target.registry,
-          `unexpected status ${res.status} for ${name}`,
-          res.status,
-        );
+      failUnlessOk(res);
       const body = Buffer.from(await res.arrayBuffer());
       return `sha256:${createHash('sha256').update(body).digest('hex')}`;
     }

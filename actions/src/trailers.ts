@@ -10,6 +10,12 @@ export const TRAILER = {
   overlay: 'Overlay',
   reverts: 'Reverts',
   rolledBackSource: 'Rolled-Back-Source',
+  /** On a revert: the Gitops-Action of the change it undid (bump or promote). */
+  revertedAction: 'Reverted-Action',
+  /** On a revert of a promotion PR's merge commit: the promotion commit (the merge's second parent). */
+  revertedPromotion: 'Reverted-Promotion',
+  /** On a revert: the Image-Digest of the change it undid, so a guard can refuse that digest again. */
+  rolledBackDigest: 'Rolled-Back-Digest',
 } as const;
 
 /** Trailers as key -> value; when a key repeats, the last value wins. */
@@ -37,6 +43,14 @@ export interface RevertMessageInfo {
   sourceCommit: string;
   reason: string;
   overlay?: string;
+  /** The Gitops-Action of the reverted change ('bump' or 'promote'). */
+  revertedAction?: string;
+  /** For a merge commit: its first parent, the mainline the revert restores (`git revert -m 1`). */
+  mainlineParent?: string;
+  /** For a merge commit: the promotion commit it merged. */
+  revertedPromotion?: string;
+  /** The Image-Digest the reverted change had deployed. */
+  digest?: string;
 }
 
 // A trailer value must stay on one line, or git would read the rest as a new paragraph.
@@ -86,19 +100,23 @@ export function formatRevertMessage(info: RevertMessageInfo): string {
     ? `${info.image} ${shortTag(info.sourceCommit)}`
     : shortTag(info.sourceCommit);
   const subject = `rollback(${info.environment}): ${what}: ${short}`;
-  const body = [
-    `Revert "${info.revertedSubject}"`,
-    '',
-    `This reverts commit ${info.revertedCommit}.`,
-    '',
-    `Reason: ${reason}`,
-  ].join('\n');
+  // git's own wording (with its merge variant), so `git log --grep`, GitHub and scripts that look for
+  // "This reverts commit <sha>" recognise our reverts as well.
+  const reverts = info.mainlineParent
+    ? `This reverts commit ${info.revertedCommit}, reversing\nchanges made to ${info.mainlineParent}.`
+    : `This reverts commit ${info.revertedCommit}.`;
+  const body = [`Revert "${info.revertedSubject}"`, '', reverts, '', `Reason: ${reason}`].join(
+    '\n',
+  );
   const t: Trailers = {
     [TRAILER.reverts]: info.revertedCommit,
     [TRAILER.rolledBackSource]: info.sourceCommit,
     [TRAILER.environment]: info.environment,
   };
   if (info.overlay) t[TRAILER.overlay] = info.overlay;
+  if (info.revertedAction) t[TRAILER.revertedAction] = info.revertedAction;
+  if (info.revertedPromotion) t[TRAILER.revertedPromotion] = info.revertedPromotion;
+  if (info.digest) t[TRAILER.rolledBackDigest] = info.digest;
   t[TRAILER.action] = 'revert';
   return `${subject}\n\n${body}\n\n${formatTrailers(t)}\n`;
 }
@@ -108,24 +126,51 @@ export function formatRevertMessage(info: RevertMessageInfo): string {
  * `git interpret-trailers --parse` would for our messages). A subject-only message has none.
  */
 export function parseTrailers(message: string): Trailers {
-  const paragraphs = message
+  const paragraphs = splitParagraphs(message);
+  if (paragraphs.length < 2) return {};
+  return trailerParagraph(paragraphs[paragraphs.length - 1] ?? '') ?? {};
+}
+
+/**
+ * Trailers of the trailing paragraphs that hold only trailers, merged (a later key wins). A squash merge
+ * on GitHub copies our trailers from the commit or the PR description but may append its own
+ * `Co-authored-by:` paragraph after them, which would hide ours from parseTrailers.
+ */
+export function parseTrailingTrailers(message: string): Trailers {
+  const paragraphs = splitParagraphs(message);
+  const blocks: Trailers[] = [];
+  // The first paragraph is the subject, never trailers.
+  for (let i = paragraphs.length - 1; i >= 1; i -= 1) {
+    const block = trailerParagraph(paragraphs[i] ?? '');
+    if (!block) break;
+    blocks.unshift(block);
+  }
+  return Object.assign({}, ...blocks) as Trailers;
+}
+
+function splitParagraphs(message: string): string[] {
+  return message
     .replace(/\r\n/g, '\n')
     .trim()
     .split(/\n\s*\n/);
-  if (paragraphs.length < 2) return {};
-  const last = paragraphs[paragraphs.length - 1] ?? '';
-  const lines = last.split('\n').filter((l) => !l.startsWith('#'));
+}
+
+// The trailers of one paragraph, or undefined when a line of it is not a trailer.
+function trailerParagraph(paragraph: string): Trailers | undefined {
+  const lines = paragraph.split('\n').filter((l) => !l.startsWith('#'));
   const out: Trailers = {};
+  let found = false;
   for (const line of lines) {
     const m = /^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
     // git requires the whole paragraph to be trailers (continuation lines aside); so do we.
     if (!m) {
       if (/^\s/.test(line)) continue;
-      return {};
+      return undefined;
     }
     out[m[1] as string] = (m[2] as string).trim();
+    found = true;
   }
-  return out;
+  return found ? out : undefined;
 }
 
 /** The Gitops-Action of a commit message ('bump', 'revert', ...) or undefined for other commits. */

@@ -18,10 +18,8 @@ import { GitopsError, InputError } from './errors.js';
 import { retry } from './retry.js';
 import { isCommitSha } from './image-ref.js';
 import type { RevertOptions, RevertResult } from './revert.js';
-import { revertBump } from './revert.js';
+import { findRevertOf, revertBump } from './revert.js';
 import { openWorkspace } from './git.js';
-import type { Git } from './git.js';
-import { TRAILER, parseTrailers } from './trailers.js';
 
 /** Time source and wait; injected so unit tests run without real waiting. */
 export interface Clock {
@@ -53,7 +51,7 @@ export interface VerifyOptions {
   clock?: Clock;
   /** Injected for tests; default revertBump. */
   revert?: (opts: RevertOptions) => Promise<RevertResult>;
-  /** Injected for tests; default: the revert commit of `commit` on the rollback branch (Reverts: trailer), if any. */
+  /** Injected for tests; default: the revert commit of `commit` on the rollback branch (findRevertOf), if any. */
   findRevert?: (commit: string) => Promise<string | undefined>;
 }
 
@@ -184,7 +182,7 @@ export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> 
 
   if (!opts.rollback) return { result: 'failed', reason: failure, timings, timeline };
 
-  // Phase 2: revert the bump commit and wait until the cluster is back on a healthy revision.
+  // Phase 2: revert the bump or promotion commit and wait until the cluster is back on a healthy revision.
   const revert = opts.revert ?? revertBump;
   const commit = opts.rollback.commit ?? opts.revision;
   event(`rolling back: reverting ${commit.slice(0, 12)}`);
@@ -274,26 +272,10 @@ async function findRevertInRepo(
       await ws.git.run(['fetch', '--quiet', 'origin', ws.branch]);
       tip = 'FETCH_HEAD';
     }
-    return await findRevertAt(ws.git, commit, tip);
+    return await findRevertOf(ws.git, commit, tip);
   } finally {
     await ws.cleanup();
   }
-}
-
-async function findRevertAt(git: Git, commit: string, tip: string): Promise<string | undefined> {
-  const out = await git.run([
-    'log',
-    '-F',
-    `--grep=${TRAILER.reverts}: ${commit}`,
-    '--format=%H%x00%B%x1e',
-    tip,
-  ]);
-  for (const entry of out.split('\x1e')) {
-    const [sha, message] = entry.trim().split('\0');
-    const t = parseTrailers(message ?? '');
-    if (sha && t[TRAILER.action] === 'revert' && t[TRAILER.reverts] === commit) return sha.trim();
-  }
-  return undefined;
 }
 
 function validate(opts: VerifyOptions): void {

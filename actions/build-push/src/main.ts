@@ -17,7 +17,7 @@ export type Builder = (opts: BuildOptions) => Promise<BuildResult>;
 export function readInputs(rt: ActionRuntime): BuildOptions {
   // Mask before anything else can log: a validation message must never carry the password.
   const password = rt.input('registry-password');
-  maskSecrets(rt, password, password.trim());
+  maskSecrets(rt, password);
   const inputs = new ActionInputs(rt.input, rt.env);
   const workspace = resolve(rt.env.GITHUB_WORKSPACE || process.cwd());
   const image = formatImageRef(inputs.imageRef('image', { repositoryOnly: true }));

@@ -15,7 +15,7 @@ export type Bumper = (opts: BumpOptions) => Promise<BumpResult>;
 /** Reads and validates the inputs into bump options; throws InputError naming the first bad one. */
 export function readInputs(rt: ActionRuntime): BumpOptions {
   const token = rt.input('token');
-  maskSecrets(rt, token, token.trim());
+  maskSecrets(rt, token);
   const inputs = new ActionInputs(rt.input, rt.env);
   const repo = resolve(
     inputs.required('repository-path', { env: 'GITHUB_WORKSPACE' }, 'a git working copy'),

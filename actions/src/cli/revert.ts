@@ -7,22 +7,25 @@ import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from '
 
 const usage = `Usage: gitops revert --commit SHA --reason TEXT [options]
 
-Reverts a bump commit made by gitops (it must carry Gitops-Action: bump) with a commit giving the reason
-and trailers (Gitops-Action: revert, Reverts, Rolled-Back-Source, Environment). Reverting again is a no-op.
+Reverts a deployment made by gitops with a commit giving the reason and trailers (Gitops-Action: revert,
+Reverts, Reverted-Action, Rolled-Back-Source, Rolled-Back-Digest, Environment). Accepted: a bump commit
+(Gitops-Action: bump), a promotion commit (Gitops-Action: promote; also rebase- or squash-merged with the
+trailers of the commit or the PR description) or a promotion PR's merge commit (reverted with -m 1).
+Reverting again, or after someone ran git revert on it, is a no-op.
 
 Options:
-  --commit SHA       The bump commit to revert
+  --commit SHA       The bump, promotion or promotion merge commit to revert
   --reason TEXT      Why (goes into the commit message)
   --repo PATH|URL    GitOps repository: a local clone, or a URL/bare repo to clone (default: current repository)
   --branch NAME      Branch (default main)
   --push             Push the revert (otherwise commit locally only)
-  --json             Print one JSON object: status, commit, reverted source commit, environment
+  --json             Print one JSON object: status, commit, reverted source commit, environment, action
   -h, --help         Show this help`;
 
-/** `gitops revert`: revert a gitops bump commit. */
+/** `gitops revert`: revert a gitops bump or promotion commit. */
 export const revertCommand: CliCommand = {
   name: 'revert',
-  summary: 'revert a bump commit (roll back), once',
+  summary: 'revert a bump or promotion (roll back), once',
   usage,
   options: {
     commit: { type: 'string' },

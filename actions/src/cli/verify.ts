@@ -9,7 +9,8 @@ import type { VerifyResult } from '../verify.js';
 const usage = `Usage: gitops verify --app NAME --revision SHA --deployment NAME --namespace NS [options]
 
 Waits until Argo CD has synced the GitOps revision SHA and the Deployment has rolled out, and reports
-healthy, failed, or (with --rollback) rolled-back after reverting the bump commit in --repo.
+healthy, failed, or (with --rollback) rolled-back after reverting the bump or promotion (commit, squash or
+merge commit of the promotion PR) in --repo.
 
 Options:
   --app NAME              Argo CD Application name
@@ -21,10 +22,10 @@ Options:
   --poll S                Seconds between polls (default 2)
   --settle S              Seconds Argo CD must stay Synced+Healthy (default 5)
   --restart-threshold N   Container restarts of a new pod that fail the rollout (default 3)
-  --rollback              On failure, revert the bump commit and wait for the recovery
+  --rollback              On failure, revert the bump/promotion commit and wait for the recovery
   --repo PATH|URL         GitOps repository to revert in (required with --rollback)
   --branch NAME           Branch of the GitOps repository (default main)
-  --rollback-commit SHA   Bump commit to revert (default: --revision)
+  --rollback-commit SHA   Bump, promotion or promotion merge commit to revert (default: --revision)
   --kubeconfig FILE       Kubeconfig (default KUBECONFIG, ~/.kube/config, or in-cluster)
   --context NAME          Kubeconfig context
   --json                  Print one JSON object: the verdict with timings and timeline

@@ -99,9 +99,10 @@ test('a missing GITHUB_SHA with no tag input names the tag input', async () => {
 
 test('the token input is masked before anything is logged', async () => {
   const token = 'ghs_secretTOKENvalue123';
-  const run = await runAction('bump-overlay', inputs({ token, digest: 'bad' }), {
+  const run = await runAction('bump-overlay', inputs({ token: ` ${token}\n`, digest: 'bad' }), {
     workspace: fx.clone,
   });
   expect(run.stdout.split('\n')[0]).toBe(`::add-mask::${token}`);
+  expect(run.commands.filter((c) => c.command === 'add-mask')).toHaveLength(1);
   expect(run.code).toBe(1);
 });

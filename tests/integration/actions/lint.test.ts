@@ -115,6 +115,25 @@ test(
   SLOW,
 );
 
+test(
+  'outside a runner (no GITHUB_OUTPUT) the outputs are logged, never the deprecated ::set-output',
+  async () => {
+    cpSync(join(repoRoot, 'deploy'), join(ws, 'deploy'), { recursive: true });
+    cpSync(join(repoRoot, 'overlays'), join(ws, 'overlays'), { recursive: true });
+    // runAction itself rejects a run that printed ::set-output; the assertions say what is printed instead.
+    const run = await runAction('lint', manifestsOnly, {
+      workspace: ws,
+      env: { GITHUB_OUTPUT: undefined },
+      timeoutMs: 200_000,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('set-output');
+    expect(run.stdout).toContain('output errors=0 (GITHUB_OUTPUT is not set, so no step output)');
+    expect(run.summary).toContain('## Lint');
+  },
+  SLOW,
+);
+
 test('bad input: exit code 1 naming it, no tool run', async () => {
   const run = await runAction('lint', { typecheck: 'sometimes' }, { workspace: ws });
   expect(run.code).toBe(1);

@@ -88,7 +88,22 @@ export function parseWorkflowCommands(stdout: string): WorkflowCommand[] {
   return commands;
 }
 
-/** Runs actions/<name>/dist/index.cjs with the given inputs and returns its exit code, outputs and summary. */
+// Workflow commands GitHub deprecated in favour of environment files (GITHUB_OUTPUT, GITHUB_STATE, ...):
+// an action printing one relies on behaviour the runner warns about and may drop.
+const DEPRECATED_COMMANDS = ['set-output', 'save-state', 'set-env', 'add-path'];
+
+/** The deprecated workflow commands in a run's stdout (none is the only right answer). */
+export function deprecatedCommands(stdout: string): string[] {
+  return parseWorkflowCommands(stdout)
+    .filter((c) => DEPRECATED_COMMANDS.includes(c.command))
+    .map((c) => `::${c.command} ${JSON.stringify(c.properties)}`);
+}
+
+/**
+ * Runs actions/<name>/dist/index.cjs with the given inputs and returns its exit code, outputs and
+ * summary; throws when the action printed a deprecated workflow command. An `env` value of undefined
+ * removes that variable (e.g. GITHUB_OUTPUT, to run outside a runner).
+ */
 export async function runAction(
   name: string,
   inputs: Record<string, string>,
@@ -136,12 +151,16 @@ export async function runAction(
         resolvePromise({ code: exitCode, stdout, stderr });
       });
     });
+    const deprecated = deprecatedCommands(stdout);
+    if (deprecated.length) {
+      throw new Error(`${name} printed deprecated workflow command(s): ${deprecated.join(', ')}`);
+    }
     return {
       code,
       stdout,
       stderr,
-      outputs: parseOutputsFile(readFileSync(outputFile, 'utf8')),
-      summary: readFileSync(summaryFile, 'utf8'),
+      outputs: env.GITHUB_OUTPUT ? parseOutputsFile(readFileSync(outputFile, 'utf8')) : {},
+      summary: env.GITHUB_STEP_SUMMARY ? readFileSync(summaryFile, 'utf8') : '',
       commands: parseWorkflowCommands(stdout),
     };
   } finally {

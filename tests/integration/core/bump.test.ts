@@ -441,7 +441,7 @@ describe('revertBump', () => {
       push: true,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(/not a gitops bump commit/);
+    expect((err as Error).message).toMatch(/is not a gitops bump or promotion/);
   });
 
   it('a rolled-back SHA is refused by later bumps unless force', async () => {

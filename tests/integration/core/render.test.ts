@@ -1,9 +1,10 @@
 // The edited overlay rendered by the real Kustomize (kubectl kustomize / kustomize build).
 import { jest } from '@jest/globals';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bumpOverlay } from '../../../actions/src/bump.js';
 import { MissingToolError } from '../../../actions/src/errors.js';
+import { setImage } from '../../../actions/src/kustomization.js';
 import { RenderError, findRenderer, renderOverlay } from '../../../actions/src/render.js';
 import { createGitFixture, git } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
@@ -40,6 +41,65 @@ describeKustomize('renderOverlay', () => {
     expect(out).toContain(`image: 127.0.0.1:5000/score-api:${fx.head}@${digest}\n`);
     expect(out).toContain('namespace: score-api');
     expect(out).toContain('environment: minikube');
+  });
+
+  it('a 7-digit short SHA tag renders as name:1234567@sha256:digest (bumpOverlay writes it quoted)', async () => {
+    const clone = await fx.clone();
+    const digest = `sha256:${'d'.repeat(64)}`;
+    await bumpOverlay({
+      repo: clone,
+      overlay: 'overlays/minikube',
+      image: { name: 'score-api', newName: '127.0.0.1:5000/score-api', newTag: '1234567', digest },
+      sourceCommit: fx.head,
+      push: false,
+    });
+    const text = await readFile(join(clone, 'overlays/minikube/kustomization.yaml'), 'utf8');
+    expect(text).toContain('    newTag: "1234567"\n');
+    const out = await renderOverlay(join(clone, 'overlays/minikube'));
+    expect(out).toContain(`image: 127.0.0.1:5000/score-api:1234567@${digest}\n`);
+  });
+
+  // Each is a valid OCI tag that YAML 1.1 (kustomize's loader) or 1.2 reads as a non-string when plain.
+  it.each(['0123', '1e10000', '1.10', 'yes', 'on', '1_000', '0b101', '0x1F', 'null'])(
+    'tag %s set by setImage renders unchanged',
+    async (tag) => {
+      const clone = await fx.clone();
+      const file = join(clone, 'overlays/minikube/kustomization.yaml');
+      const digest = `sha256:${'e'.repeat(64)}`;
+      const edit = setImage(await readFile(file, 'utf8'), {
+        name: 'score-api',
+        newName: '127.0.0.1:5000/score-api',
+        newTag: tag,
+        digest,
+      });
+      await writeFile(file, edit.text);
+      const out = await renderOverlay(join(clone, 'overlays/minikube'));
+      expect(out).toContain(`image: 127.0.0.1:5000/score-api:${tag}@${digest}\n`);
+    },
+  );
+
+  it('an unquoted numeric tag written by hand fails in kustomize; setImage with the same tag repairs it', async () => {
+    const clone = await fx.clone();
+    const file = join(clone, 'overlays/minikube/kustomization.yaml');
+    const digest = `sha256:${'f'.repeat(64)}`;
+    const broken = (await readFile(file, 'utf8')).replace(
+      'newTag: bootstrap',
+      `newTag: 1234567\n    digest: ${digest}`,
+    );
+    await writeFile(file, broken);
+    const err = await renderOverlay(join(clone, 'overlays/minikube')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RenderError);
+    expect((err as Error).message).toMatch(/newTag/);
+    const edit = setImage(broken, {
+      name: 'score-api',
+      newName: '127.0.0.1:5000/score-api',
+      newTag: '1234567',
+      digest,
+    });
+    expect(edit.changed).toBe(true);
+    await writeFile(file, edit.text);
+    const out = await renderOverlay(join(clone, 'overlays/minikube'));
+    expect(out).toContain(`image: 127.0.0.1:5000/score-api:1234567@${digest}\n`);
   });
 
   it('a broken overlay -> RenderError carrying the stderr of kustomize', async () => {

@@ -294,9 +294,20 @@ export function filesAt(repo: string, rev: string): string[] {
 
 /** Removes the local images whose repository contains `fragment` (vfs storage keeps a full copy of each). */
 export async function removeLocalImages(env: NodeJS.ProcessEnv, fragment: string): Promise<void> {
-  const { stdout } = await execFileP('docker', ['images', '--format', '{{.ID}} {{.Repository}}'], {
-    env,
-  });
+  // podman's image listing fails ("image not known") while another test file removes an image at the
+  // same moment; that race says nothing about the code under test, so list again a few times.
+  let stdout = '';
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      ({ stdout } = await execFileP('docker', ['images', '--format', '{{.ID}} {{.Repository}}'], {
+        env,
+      }));
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !/image not known/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
   // By ID: an image whose tag moved to a rebuild keeps its repository name with a <none> tag.
   const ids = [
     ...new Set(

@@ -9,9 +9,10 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { readInputs as buildPushInputs } from '../../../actions/build-push/src/main.js';
 import { readInputs as bumpInputs } from '../../../actions/bump-overlay/src/main.js';
@@ -74,6 +75,30 @@ describe.each(names)('README table of %s', (name) => {
 
   test('has a usage snippet', () => {
     expect(readme).toContain(`uses: ./actions/${name}\n`);
+  });
+});
+
+describe('actions/README.md is generated from action.yml (scripts/actions-readme.mjs)', () => {
+  const script = fileURLToPath(new URL('../../../scripts/actions-readme.mjs', import.meta.url));
+
+  test('--check passes: every table is what the generator writes today', () => {
+    const out = execFileSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+    expect(out).toContain('actions/README.md matches every action.yml');
+  });
+
+  test('a changed description in action.yml is drift the check reports', async () => {
+    // Loaded at run time: the script is plain JavaScript without type declarations.
+    const generator = (await import(pathToFileURL(script).href)) as {
+      loadActions(): { name: string; spec: ActionSpec }[];
+      updateReadme(text: string, actions: { name: string; spec: ActionSpec }[]): string;
+    };
+    const actions = generator.loadActions();
+    expect(generator.updateReadme(readme, actions)).toBe(readme);
+    const lint = actions.find((a) => a.name === 'lint')!;
+    lint.spec.outputs.errors!.description = 'Changed in action.yml only.';
+    const regenerated = generator.updateReadme(readme, actions);
+    expect(regenerated).not.toBe(readme);
+    expect(regenerated).toContain('| `errors` | Changed in action.yml only. |');
   });
 });
 

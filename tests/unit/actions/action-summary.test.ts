@@ -4,6 +4,7 @@ import {
   failureMessage,
   formatSeconds,
   markdownTable,
+  maskSecrets,
   runAction,
   secondsOutput,
 } from '../../../actions/src/action-summary.js';
@@ -78,4 +79,10 @@ describe('failureMessage', () => {
     );
     expect(failureMessage('a string')).toBe('a string');
   });
+});
+
+test('maskSecrets registers each distinct secret once, trimmed, and skips empty ones', () => {
+  const { rt, rec } = recordingRuntime({});
+  maskSecrets(rt, ' tok\n', 'tok', '', undefined, '  ', 'pw');
+  expect(rec.secrets).toEqual(['tok', 'pw']);
 });

@@ -88,6 +88,16 @@ describe('build-push', () => {
     expect(rec.failed).not.toContain('s3cret-pw');
   });
 
+  test('a password with surrounding whitespace is masked exactly once, trimmed', async () => {
+    const { rec } = await step((rt, effect) => buildPushAction(rt, effect), {
+      ...good,
+      'registry-password': '  s3cret-pw\n',
+      sha: 'bad',
+    });
+    expect(rec.secrets).toEqual(['s3cret-pw']);
+    expect(rec.calls.filter((c) => c === 'setSecret')).toHaveLength(1);
+  });
+
   test('good inputs reach the builder with both auth fields and the build args', async () => {
     const { rt, rec } = recordingRuntime(
       { ...good, 'build-args': 'BASE_IMAGE=node:20\nVERSION=1', network: 'host' },
@@ -157,6 +167,18 @@ describe('bump-overlay', () => {
     );
     expect(rec.failed).toContain(message);
     expect(effects).toBe(0);
+  });
+
+  test('the token is masked exactly once, before any other input is read', async () => {
+    const { rec } = await step(
+      (rt, effect) => bumpOverlayAction(rt, effect),
+      { ...good, token: ' ghs_tok ', digest: 'bad' },
+      { GITHUB_SHA: SHA },
+    );
+    expect(rec.secrets).toEqual(['ghs_tok']);
+    expect(rec.calls.indexOf('setSecret')).toBe(1); // right after input:token
+    expect(rec.calls.filter((c) => c === 'setSecret')).toHaveLength(1);
+    expect(rec.failed).toContain('digest: ');
   });
 
   test('defaults tag and source commit to GITHUB_SHA and maps the result to outputs', async () => {

@@ -3,6 +3,7 @@ import {
   formatImageRef,
   isCommitSha,
   isDigest,
+  isValidTag,
   parseImageRef,
 } from '../../../actions/src/image-ref.js';
 import type { ImageRef } from '../../../actions/src/image-ref.js';
@@ -90,5 +91,37 @@ describe('isDigest / isCommitSha', () => {
     expect(isCommitSha('a'.repeat(39))).toBe(false);
     expect(isCommitSha('A'.repeat(40))).toBe(false);
     expect(isCommitSha('g'.repeat(40))).toBe(false);
+  });
+});
+
+// The OCI distribution spec's tag grammar: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}.
+describe('isValidTag / tags in references', () => {
+  it.each(['1234567', '0123', '1e10000', '_x', 'A.b-c_D', 'v1.2.3', 'x'.repeat(128)])(
+    '%s is a valid tag',
+    (tag) => {
+      expect(isValidTag(tag)).toBe(true);
+      expect(parseImageRef(`app:${tag}`).tag).toBe(tag);
+    },
+  );
+
+  it.each([
+    ['', /tag/],
+    ['.x', /must not start with '\.' or '-'/],
+    ['-x', /must not start with '\.' or '-'/],
+    ['x'.repeat(129), /at most 128/],
+    ['v1+build', /\[A-Za-z0-9_.-\]/],
+    ['v1~2', /\[A-Za-z0-9_.-\]/],
+    ['caf\u00e9', /\[A-Za-z0-9_.-\]/],
+    ['v1\n', /whitespace/],
+  ])('%j is rejected with a message naming the rule', (tag, why) => {
+    expect(isValidTag(tag)).toBe(false);
+    let caught: unknown;
+    try {
+      parseImageRef(`app:${tag}`, '--image');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    expect((caught as Error).message).toMatch(why);
   });
 });

@@ -1,6 +1,11 @@
 import { parse } from 'yaml';
 import { InputError } from '../../../actions/src/errors.js';
-import { listImages, readImage, setImage } from '../../../actions/src/kustomization.js';
+import {
+  listImages,
+  readImage,
+  readsAsString,
+  setImage,
+} from '../../../actions/src/kustomization.js';
 
 const D1 = `sha256:${'a'.repeat(64)}`;
 const D2 = `sha256:${'b'.repeat(64)}`;
@@ -140,14 +145,103 @@ describe('setImage on an existing entry', () => {
     expect(res.text).toBe('images:\n- name: app\n  newTag: v2\n');
   });
 
-  it('reads a numeric-looking plain tag as the string kustomize sees', () => {
-    expect(readImage('images:\n- name: a\n  newTag: 1.10\n', 'a')).toEqual({
-      name: 'a',
-      newTag: '1.10',
+  it('reads a numeric-looking plain tag as the string meant, and setImage rewrites it quoted', () => {
+    const text = 'images:\n- name: a # keep\n  newTag: 1.10 # release\n';
+    expect(readImage(text, 'a')).toEqual({ name: 'a', newTag: '1.10' });
+    // kustomize refuses `newTag: 1.10` (a number): setting the same value repairs the quoting only.
+    const res = setImage(text, { name: 'a', newTag: '1.10' });
+    expect(res.changed).toBe(true);
+    expect(res.text).toBe('images:\n- name: a # keep\n  newTag: "1.10" # release\n');
+    expect(setImage(res.text, { name: 'a', newTag: '1.10' })).toMatchObject({
+      changed: false,
+      text: res.text,
     });
-    expect(
-      setImage('images:\n- name: a\n  newTag: 1.10\n', { name: 'a', newTag: '1.10' }).changed,
-    ).toBe(false);
+  });
+});
+
+// Tags a git short SHA or a release can take that YAML 1.2 or YAML 1.1 (what `kustomize build` loads
+// kustomization.yaml with) would read as a number, boolean, null or date if written plain.
+const NON_STRING_TAGS = [
+  '1234567',
+  '0123',
+  '1e10000',
+  '123e4567',
+  '1e5',
+  '1.10',
+  '00',
+  '0777',
+  '0x1F',
+  '0o17',
+  '0b101',
+  '1_000',
+  'yes',
+  'y',
+  'on',
+  'off',
+  'No',
+  'true',
+  'null',
+  'NULL',
+  '2001-12-14',
+];
+
+describe('numeric-looking values are always written as strings that round-trip', () => {
+  it.each(NON_STRING_TAGS)('newTag %s is double-quoted, read back as the same string', (tag) => {
+    expect(readsAsString(tag)).toBe(false);
+    const res = setImage(OVERLAY, { name: 'score-api', newName: '*', newTag: tag, digest: D1 });
+    expect(lineDiff(OVERLAY, res.text)).toEqual({
+      removed: ['    newTag: bootstrap'],
+      added: [`    newTag: "${tag}"`, `    digest: ${D1}`],
+    });
+    expect(readImage(res.text, 'score-api')?.newTag).toBe(tag);
+    // What a YAML 1.1 and a YAML 1.2 reader (kustomize, Argo CD, kyaml) see is the string too.
+    for (const version of ['1.1', '1.2'] as const) {
+      const doc = parse(res.text, { version }) as { images: { newTag: unknown }[] };
+      expect(doc.images[0]?.newTag).toBe(tag);
+    }
+  });
+
+  it('leaves ordinary tags plain (40-hex SHAs with letters, v1.2.3, bootstrap)', () => {
+    for (const tag of ['1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d', 'v1.2.3', 'bootstrap', 'NaN']) {
+      expect(readsAsString(tag)).toBe(true);
+      expect(setImage(OVERLAY, { name: 'score-api', newName: '*', newTag: tag }).text).toContain(
+        `    newTag: ${tag}\n`,
+      );
+    }
+  });
+
+  it('quotes a numeric newName and keeps digests and registry names plain', () => {
+    const res = setImage('images:\n  - name: a\n', { name: 'a', newName: '1234567', digest: D1 });
+    expect(res.text).toBe(`images:\n  - name: a\n    newName: "1234567"\n    digest: ${D1}\n`);
+    const ref = setImage('images:\n  - name: a\n', { name: 'a', newName: '127.0.0.1:5000/a' });
+    expect(ref.text).toContain('    newName: 127.0.0.1:5000/a\n');
+    expect(readImage(res.text, 'a')).toEqual({ name: 'a', newName: '1234567', digest: D1 });
+  });
+
+  it('quotes in flow entries and in new entries and lists as well', () => {
+    const flow = setImage('images: [{name: a, newTag: v1}]\n', { name: 'a', newTag: '0123' });
+    expect(flow.text).toBe('images: [{name: a, newTag: "0123"}]\n');
+    const added = setImage(OVERLAY, { name: 'b', newTag: '1e10000' });
+    expect(added.text).toContain('  - name: b\n    newTag: "1e10000"\n');
+    const created = setImage('resources: []\n', { name: 'b', newTag: 'yes' });
+    expect(created.text).toBe('resources: []\nimages:\n- name: b\n  newTag: "yes"\n');
+  });
+
+  it('repairs only the unquoted value, keeping comments and every other byte', () => {
+    const text = OVERLAY.replace('newTag: bootstrap', 'newTag: 1234567 # short sha');
+    expect(readImage(text, 'score-api')?.newTag).toBe('1234567');
+    const res = setImage(text, {
+      name: 'score-api',
+      newName: '127.0.0.1:5000/score-api',
+      newTag: '1234567',
+    });
+    expect(res.changed).toBe(true);
+    expect(res.text).toBe(text.replace('newTag: 1234567 #', 'newTag: "1234567" #'));
+    // A value already quoted (either style) is a string: nothing to do.
+    const single = text.replace('1234567', "'1234567'");
+    expect(setImage(single, { name: 'score-api', newName: '*', newTag: '1234567' }).changed).toBe(
+      false,
+    );
   });
 });
 
