@@ -15,6 +15,7 @@ it('negative control: a rollout that drops the only replica fails the availabili
   cluster = await startCluster();
   const env = await setupGitopsEnv(cluster, console.log);
   await deployRelease(env, commitRelease(env, 'A'));
+  git(env.work, 'pull', '--quiet', '--ff-only', 'origin', 'main');
   const f = join(env.work, 'deploy', 'deployment.yaml');
   const text = readFileSync(f, 'utf8');
   writeFileSync(f, text.replace('maxSurge: 1', 'maxSurge: 0').replace('maxUnavailable: 0', 'maxUnavailable: 1'));

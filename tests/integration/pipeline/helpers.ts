@@ -296,18 +296,17 @@ export function filesAt(repo: string, rev: string): string[] {
 export async function removeLocalImages(env: NodeJS.ProcessEnv, fragment: string): Promise<void> {
   // podman's image listing fails ("image not known") while another test file removes an image at the
   // same moment; that race says nothing about the code under test, so list again a few times.
-  let stdout = '';
-  for (let attempt = 1; ; attempt += 1) {
+  const list = async (attempt: number): Promise<string> => {
     try {
-      ({ stdout } = await execFileP('docker', ['images', '--format', '{{.ID}} {{.Repository}}'], {
-        env,
-      }));
-      break;
+      const args = ['images', '--format', '{{.ID}} {{.Repository}}'];
+      return (await execFileP('docker', args, { env })).stdout;
     } catch (err) {
       if (attempt >= 5 || !/image not known/.test(String(err))) throw err;
       await new Promise((r) => setTimeout(r, 1000 * attempt));
+      return list(attempt + 1);
     }
-  }
+  };
+  const stdout = await list(1);
   // By ID: an image whose tag moved to a rebuild keeps its repository name with a <none> tag.
   const ids = [
     ...new Set(
