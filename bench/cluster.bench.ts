@@ -1,7 +1,10 @@
 // Figures of the local e2e cluster (tests/e2e/cluster): start-up time of up.sh, time for kwok to
 // bring a Deployment of N replicas to complete, time until a bad release is judged failed by
-// evaluateRollout, and tear-down time. Skips (exit 0, reason printed) when the binaries are not built.
-// Reuses a running cluster (then start-up is not measured). `npm run bench -- cluster`
+// evaluateRollout, then the pipeline's headline figures (push to synced, synced to ready, failure to
+// reverted, reverted to recovered) from the same flows as tests/e2e/gitops-flows.test.ts, and
+// tear-down time. Skips (exit 0, reason printed) when the binaries are not built; the headline flows
+// need Argo CD (BENCH_CLUSTER_FLOWS=0 leaves them out). Reuses a running cluster (then start-up is
+// not measured). `npm run bench -- cluster`
 import { evaluateRollout } from '../actions/src/rollout-status.js';
 import type { RolloutVerdict } from '../actions/src/rollout-status.js';
 import { kubeClientFromConfig, selectorOf } from '../actions/src/kube.js';
@@ -15,8 +18,83 @@ import {
   stopCluster,
   waitFor,
 } from '../tests/e2e/cluster/harness.js';
+import type { ClusterHandle } from '../tests/e2e/cluster/harness.js';
+import {
+  commitRelease,
+  deployRelease,
+  disposeGitopsEnv,
+  formatTimings,
+  manualRevert,
+  promoteAndMerge,
+  setupGitopsEnv,
+} from '../tests/e2e/cluster/gitops-flows.js';
+import type { FlowTimings, GitopsEnv } from '../tests/e2e/cluster/gitops-flows.js';
+import { startFakeGithubApi } from '../tests/fakes/fake-github-api.js';
 
 const REPLICAS = Number(process.env.BENCH_CLUSTER_REPLICAS ?? 20);
+const FLOWS = process.env.BENCH_CLUSTER_FLOWS !== '0';
+
+/** Column of a headline table: seconds with one decimal, or '-' when the flow has no such phase. */
+function cell(ms: number | undefined): string {
+  return (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`).padStart(12);
+}
+
+/**
+ * The pipeline's headline figures: the five flows of the e2e tests (deploy A, update to B, bad C
+ * rolled back automatically, manual revert to A, promotion of A to gke by a merged PR), each through
+ * the gitops CLI against Argo CD, printed as one table.
+ */
+async function headlineFlows(cluster: ClusterHandle): Promise<void> {
+  if (!cluster.argocd) {
+    console.log(
+      'headline flows skipped: Argo CD is not running (tests/e2e/cluster/build.sh argocd)',
+    );
+    return;
+  }
+  let env: GitopsEnv | undefined;
+  const github = await startFakeGithubApi({});
+  try {
+    const t = Date.now();
+    env = await setupGitopsEnv(cluster, () => undefined);
+    console.log(`GitOps remote + both Applications Synced/Healthy: ${Date.now() - t} ms`);
+    const rows: [string, FlowTimings][] = [];
+    const a = commitRelease(env, 'A');
+    const deployA = await deployRelease(env, a);
+    rows.push(['deploy A', deployA.timings]);
+    const deployB = await deployRelease(env, commitRelease(env, 'B'));
+    rows.push(['update to B', deployB.timings]);
+    const bad = await deployRelease(env, commitRelease(env, 'C', { corrupt: true }));
+    rows.push([`bad C (${bad.verify.result})`, bad.timings]);
+    const manual = await manualRevert(env, deployB.bump.commit);
+    rows.push(['manual revert to A', manual.timings]);
+    const promotion = await promoteAndMerge(env, github);
+    rows.push(['promote A to gke', promotion.timings]);
+    const results = [deployA, deployB, bad].map((o) => o.verify.result);
+    results.push(manual.verify.result, promotion.verify.result);
+    if (results.join() !== 'healthy,healthy,rolled-back,healthy,healthy')
+      throw new Error(`unexpected verdicts: ${results.join(', ')}`);
+
+    console.log('\nheadline timings (gitops CLI -> git remote -> Argo CD -> Deployment on kwok):');
+    console.log(
+      `${'flow'.padEnd(24)}${'push→synced'.padStart(12)}${'synced→ready'.padStart(13)}` +
+        `${'synced→failed'.padStart(14)}${'fail→reverted'.padStart(14)}${'revert→recovered'.padStart(17)}`,
+    );
+    for (const [name, f] of rows) {
+      console.log(
+        `${name.padEnd(24)}${cell(f.pushToSyncedMs)}${cell(f.syncedToReadyMs).padStart(13)}` +
+          `${cell(f.syncedToFailedMs).padStart(14)}${cell(f.failureToRevertedMs).padStart(14)}` +
+          `${cell(f.revertedToRecoveredMs).padStart(17)}`,
+      );
+    }
+    for (const [name, f] of rows) console.log(formatTimings(name, f));
+    console.log(
+      "synced→ready includes the Deployment's minReadySeconds (10 s per surge step) and verify's 5 s settle window.",
+    );
+  } finally {
+    await github.close();
+    disposeGitopsEnv(env);
+  }
+}
 
 async function main(): Promise<void> {
   const skip = clusterSkipReason();
@@ -130,6 +208,8 @@ async function main(): Promise<void> {
       `bad release judged failed (${failed.state === 'failed' ? failed.reason : ''}): ${Date.now() - t} ms`,
     );
     await kubectl(cluster, ['delete', 'namespace', ns, '--wait=false']);
+    if (FLOWS) await headlineFlows(cluster);
+    else console.log('headline flows skipped: BENCH_CLUSTER_FLOWS=0');
   } finally {
     const t = Date.now();
     await stopCluster(cluster);

@@ -76,7 +76,8 @@ describeFlows('GitOps flows on a real control plane + kwok + Argo CD', () => {
   const fileStart = Date.now();
 
   const need = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`an earlier test did not leave ${what}; see its failure`);
+    if (value === undefined)
+      throw new Error(`an earlier test did not leave ${what}; see its failure`);
     return value;
   };
   const report = (name: string, t: FlowTimings): void => {
@@ -233,7 +234,11 @@ describeFlows('GitOps flows on a real control plane + kwok + Argo CD', () => {
       const a = need(state.a, 'release A');
       need(state.manualToA || undefined, 'minikube back on A');
       // GitHub's pull-request API cannot run here: this is the fake, checking the head was pushed.
-      github = await startFakeGithubApi({ owner: 'acme', repo: 'score-api-gitops', gitRemote: e.bare });
+      github = await startFakeGithubApi({
+        owner: 'acme',
+        repo: 'score-api-gitops',
+        gitRemote: e.bare,
+      });
       const gkeBefore = await deployedImage(e.cluster, GKE.namespace);
       const watch = await watchAvailability(e.cluster.kubeconfig, GKE.namespace, 'score-api');
       let seen: AvailabilityReport;
