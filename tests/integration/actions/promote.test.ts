@@ -1,8 +1,9 @@
-// The bundled promote action: a real bare git remote, real Kustomize rendering, and a fake GitHub API.
+// The bundled promote action: a real bare git remote, real Kustomize rendering, and a fake GitHub API
+// (tests/fakes/fake-github-api.ts: GitHub cannot be reached from the test machines).
 import { addOverlay, createGitFixture } from './git-fixture.js';
 import type { GitFixture } from './git-fixture.js';
-import { startFakeGithubApi } from './fake-github-api.js';
-import type { FakeGithubApi } from './fake-github-api.js';
+import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
+import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { errors, runAction } from './run-action.js';
 
 const TOKEN = 'ghs_fakeTokenForPromote0123456789';
@@ -23,7 +24,12 @@ let github: FakeGithubApi;
 beforeEach(async () => {
   fx = createGitFixture();
   addOverlay(fx, 'gke', GKE);
-  github = await startFakeGithubApi('acme', 'deploy', TOKEN);
+  github = await startFakeGithubApi({
+    owner: 'acme',
+    repo: 'deploy',
+    token: TOKEN,
+    gitRemote: fx.remote,
+  });
 });
 afterEach(async () => {
   await github.close();
@@ -51,7 +57,7 @@ test('opens a pull request pinning the minikube digest in gke, and a rerun updat
     digest: MINIKUBE_DIGEST,
     branch: 'promote/gke',
     'pull-request-number': '1',
-    url: 'https://github.example/acme/deploy/pull/1',
+    url: 'https://github.com/acme/deploy/pull/1',
   });
   const pinned = fx.git(fx.remote, 'show', 'promote/gke:overlays/gke/kustomization.yaml');
   expect(pinned).toContain(`digest: ${MINIKUBE_DIGEST}`);
