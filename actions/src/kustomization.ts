@@ -397,7 +397,9 @@ function applySplices(text: string, splices: Splice[]): string {
   let out = text;
   // Back to front so earlier offsets stay valid; at the same offset the later splice goes first, so
   // fields inserted after the same line keep their order (newName before digest).
-  const order = splices.map((s, i) => ({ s, i })).sort((a, b) => b.s.start - a.s.start || b.i - a.i);
+  const order = splices
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => b.s.start - a.s.start || b.i - a.i);
   for (const { s } of order) out = out.slice(0, s.start) + s.text + out.slice(s.end);
   return out;
 }

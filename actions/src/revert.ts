@@ -141,9 +141,7 @@ async function revertTarget(git: Git, sha: string): Promise<RevertTarget> {
       `is not a gitops bump or promotion (Gitops-Action: ${action ?? 'none'}; expected bump or promote)`,
     );
   }
-  const files = nonEmpty(
-    await git.run(['diff-tree', '--no-commit-id', '--name-only', '-r', sha]),
-  );
+  const files = nonEmpty(await git.run(['diff-tree', '--no-commit-id', '--name-only', '-r', sha]));
   // A squash merge takes in whatever the PR branch held: revert it only if it is still just the pin.
   if (action === 'promote') checkScope(sha, trailers, files);
   return { action, trailers, subject, changeSubject: subject, files };
@@ -157,7 +155,10 @@ function nonEmpty(out: string): string[] {
 function checkScope(sha: string, trailers: Trailers, files: string[]): void {
   const overlay = trailers[TRAILER.overlay];
   if (!overlay) {
-    throw new NotABumpError(sha, 'is a promotion without an Overlay trailer (cannot check its scope)');
+    throw new NotABumpError(
+      sha,
+      'is a promotion without an Overlay trailer (cannot check its scope)',
+    );
   }
   const outside = files.filter((f) => !f.startsWith(`${overlay.replace(/\/+$/, '')}/`));
   if (outside.length > 0) {

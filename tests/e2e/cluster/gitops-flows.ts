@@ -44,7 +44,7 @@ export const GKE: Target = {
 };
 
 const DEPLOYMENT = 'score-api';
-const PLACEHOLDER_REPO_URL = 'http://127.0.0.1:36407/score-api-gitops.git';
+const PLACEHOLDER_REPO_URL = 'http://127.0.0.1:26407/score-api-gitops.git';
 const VERIFY_TIMEOUT_S = Number(process.env.E2E_VERIFY_TIMEOUT_S ?? 180);
 
 /** The GitOps repository the flows push to and Argo CD syncs from. */

@@ -7,7 +7,7 @@
 # usage: tests/e2e/cluster/up.sh            then: export KUBECONFIG=$E2E_CLUSTER_DIR/kubeconfig
 # env:
 #   E2E_CLUSTER_DIR        state dir (certs, etcd data, logs, pid files, git repos); default /tmp/gitops-e2e-cluster
-#   E2E_CLUSTER_PORT_BASE  first of the loopback ports used (base+0 .. base+12); default 36400
+#   E2E_CLUSTER_PORT_BASE  first of the loopback ports used (base+0 .. base+12); default 26400
 #   E2E_CLUSTER_ARGOCD     1 = Argo CD is required, 0 = skip it, auto (default) = run it when its binary is built
 #   E2E_CLUSTER_NO_BUILD=1 fail instead of building a missing binary
 #   ETCD_BIN               etcd binary (default: etcd on PATH, Debian's etcd-server)
@@ -21,7 +21,9 @@ root="$(cd "$here/../../.." && pwd)"
 source "$here/versions.env"
 cache="${E2E_CLUSTER_CACHE:-$root/.cache}"
 dir="${E2E_CLUSTER_DIR:-/tmp/gitops-e2e-cluster}"
-base="${E2E_CLUSTER_PORT_BASE:-36400}"
+# Below Linux's ephemeral range (32768-60999): there an outgoing connection of any process (the API
+# server's to etcd, say) can take one of these ports between the free-port check and the bind.
+base="${E2E_CLUSTER_PORT_BASE:-26400}"
 want_argocd="${E2E_CLUSTER_ARGOCD:-auto}"
 
 if ! [[ "$base" =~ ^[0-9]+$ ]] || ((base < 1024 || base > 65000)); then

@@ -145,4 +145,47 @@ describe('promote.yml candidate guard', () => {
     await bump(sha('d'), digest('3'));
     expect(await check(sha('d'))).toMatchObject({ skip: 'false', digest: digest('3') });
   });
+
+  it('refuses a digest whose promotion merge commit was reverted by hand (git revert -m 1)', async () => {
+    await bump(sha('a'), digest('1'));
+    // The promotion PR merged with a merge commit: the digest is only in the merged commit's message.
+    git('checkout', '-q', '-b', 'promote/gke');
+    await writeFile(join(dir, 'overlays/gke/promoted'), digest('1'));
+    git('add', '.');
+    git(
+      'commit',
+      '-q',
+      '-m',
+      `Promote to gke\n\nGitops-Action: promote\nImage-Digest: ${digest('1')}`,
+    );
+    git('checkout', '-q', 'main');
+    git(
+      'merge',
+      '-q',
+      '--no-ff',
+      '-m',
+      'Merge pull request #7 from acme/promote/gke',
+      'promote/gke',
+    );
+    const merge = git('rev-parse', 'HEAD');
+    expect((await check(sha('a'))).skip).toBe('false');
+    git('revert', '--no-edit', '-m', '1', merge);
+    const res = await check(sha('a'));
+    expect(res.skip).toBe('true');
+    expect(res.log).toContain(`commit ${merge} was reverted`);
+  });
+
+  it('refuses a digest named by a library revert (Rolled-Back-Digest)', async () => {
+    await bump(sha('a'), digest('1'));
+    git(
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      `Revert promotion\n\nRolled-Back-Digest: ${digest('1')}`,
+    );
+    const res = await check(sha('a'));
+    expect(res.skip).toBe('true');
+    expect(res.log).toContain('Rolled-Back-Digest');
+  });
 });
