@@ -117,6 +117,16 @@ const fmt = (l: Load) =>
   `${Math.round(l.rps).toString().padStart(6)} req/s  p50 ${l.p50.toFixed(1).padStart(5)} ms  p99 ${l.p99.toFixed(1).padStart(5)} ms` +
   (l.non2xx || l.errors ? `  (non-2xx ${l.non2xx}, errors ${l.errors})` : '');
 
+/** The node flags of the image's exec-form CMD in service/Dockerfile, so the bench runs what ships. */
+function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(join(root, 'service/Dockerfile'), 'utf8');
+  const cmd = /^CMD (\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const argv = cmd ? (JSON.parse(cmd) as string[]) : [];
+  if (argv[0] !== 'node')
+    throw new Error(`service/Dockerfile: expected CMD ["node", ...], got ${cmd}`);
+  return argv.slice(1, -1);
+}
+
 let nextPort = 20_000 + (process.pid % 20_000);
 const port = () => (nextPort += 1);
 
@@ -133,10 +143,12 @@ async function main(): Promise<void> {
 
   const results: Record<string, Load> = {};
   const svcPort = port();
+  const nodeFlags = imageNodeFlags();
+  console.log(`node flags (from the Dockerfile CMD): ${nodeFlags.join(' ') || 'none'}`);
   const svc = await startServer(
     'score-api',
     process.execPath,
-    [join(bundleDir, 'main.mjs')],
+    [...nodeFlags, join(bundleDir, 'main.mjs')],
     {
       PORT: String(svcPort),
       MODEL_PATH: join(bundleDir, 'model/model.json'),

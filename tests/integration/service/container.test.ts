@@ -116,7 +116,7 @@ describeEngine('the score-api container image', () => {
     };
     expect(config.Labels['org.opencontainers.image.revision']).toBe(sha);
     expect(config.User).toBe('65532:65532');
-    expect(config.Cmd).toEqual(['node', '/app/main.mjs']);
+    expect(config.Cmd).toEqual(['node', '--max-semi-space-size=4', '/app/main.mjs']);
     expect(config.Env).toContain(`GIT_SHA=${sha}`);
   });
 
