@@ -22,13 +22,13 @@ import type { ClusterHandle } from '../tests/e2e/cluster/harness.js';
 import {
   commitRelease,
   deployRelease,
-  disposeGitopsEnv,
   formatTimings,
   manualRevert,
   promoteAndMerge,
-  setupGitopsEnv,
 } from '../tests/e2e/cluster/gitops-flows.js';
-import type { FlowTimings, GitopsEnv } from '../tests/e2e/cluster/gitops-flows.js';
+import type { FlowTimings } from '../tests/e2e/cluster/gitops-flows.js';
+import { disposeGitopsEnv, setupGitopsEnv } from '../tests/e2e/cluster/gitops-env.js';
+import type { GitopsEnv } from '../tests/e2e/cluster/gitops-env.js';
 import { startFakeGithubApi } from '../tests/fakes/fake-github-api.js';
 
 const REPLICAS = Number(process.env.BENCH_CLUSTER_REPLICAS ?? 20);
@@ -36,7 +36,7 @@ const FLOWS = process.env.BENCH_CLUSTER_FLOWS !== '0';
 
 /** Column of a headline table: seconds with one decimal, or '-' when the flow has no such phase. */
 function cell(ms: number | undefined): string {
-  return (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`).padStart(12);
+  return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /**
@@ -75,16 +75,23 @@ async function headlineFlows(cluster: ClusterHandle): Promise<void> {
       throw new Error(`unexpected verdicts: ${results.join(', ')}`);
 
     console.log('\nheadline timings (gitops CLI -> git remote -> Argo CD -> Deployment on kwok):');
-    console.log(
-      `${'flow'.padEnd(24)}${'push→synced'.padStart(12)}${'synced→ready'.padStart(13)}` +
-        `${'synced→failed'.padStart(14)}${'fail→reverted'.padStart(14)}${'revert→recovered'.padStart(17)}`,
-    );
+    const heads = [
+      'push→synced',
+      'synced→ready',
+      'synced→failed',
+      'fail→reverted',
+      'revert→recovered',
+    ];
+    console.log(`${'flow'.padEnd(24)}${heads.map((h) => h.padStart(18)).join('')}`);
     for (const [name, f] of rows) {
-      console.log(
-        `${name.padEnd(24)}${cell(f.pushToSyncedMs)}${cell(f.syncedToReadyMs).padStart(13)}` +
-          `${cell(f.syncedToFailedMs).padStart(14)}${cell(f.failureToRevertedMs).padStart(14)}` +
-          `${cell(f.revertedToRecoveredMs).padStart(17)}`,
-      );
+      const cells = [
+        f.pushToSyncedMs,
+        f.syncedToReadyMs,
+        f.syncedToFailedMs,
+        f.failureToRevertedMs,
+        f.revertedToRecoveredMs,
+      ];
+      console.log(`${name.padEnd(24)}${cells.map((ms) => cell(ms).padStart(18)).join('')}`);
     }
     for (const [name, f] of rows) console.log(formatTimings(name, f));
     console.log(

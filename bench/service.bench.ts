@@ -3,10 +3,13 @@
 // load on a bare express JSON echo, a node:http JSON echo and a ten-line Flask /score for comparison.
 // Goals: >= 10,000 req/s, p99 < 20 ms, ready < 1 s, RSS < 100 MB. Env: BENCH_DURATION (s, default 10),
 // BENCH_CONNECTIONS (default 32). Every load is time-bounded; every process started here is stopped.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
 
 const root = new URL('../', import.meta.url).pathname;
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -62,6 +65,28 @@ async function startServer(
   }
 }
 
+/**
+ * Runs ApacheBench (keep-alive, time-bounded) for the Flask comparison: autocannon stalls on
+ * werkzeug's connections (seen here: 3 req/s against ~700 with ab), so both sides of that ratio use ab.
+ */
+async function abLoad(url: string, body: string): Promise<Load> {
+  const bodyFile = join(work, 'ab-body.json');
+  writeFileSync(bodyFile, body);
+  const args = ['-q', '-k', '-t', String(duration), '-n', '10000000', '-c', String(connections)];
+  const res = await execFileP('ab', [...args, '-p', bodyFile, '-T', 'application/json', url], {
+    encoding: 'utf8',
+    timeout: (duration + 30) * 1000,
+  });
+  const num = (re: RegExp) => Number(re.exec(res.stdout)?.[1] ?? NaN);
+  return {
+    rps: num(/Requests per second:\s+([\d.]+)/),
+    p50: num(/^\s+50%\s+(\d+)/m),
+    p99: num(/^\s+99%\s+(\d+)/m),
+    non2xx: num(/Non-2xx responses:\s+(\d+)/) || 0,
+    errors: num(/Failed requests:\s+(\d+)/),
+  };
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -70,9 +95,13 @@ async function stop(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
 }
 
-/** Runs autocannon in its own process (it competes for the same 2 cores, as a real client would). */
-function load(url: string, body: string): Load {
-  const res = spawnSync(
+/**
+ * Runs autocannon in its own process (it competes for the same 2 cores, as a real client would).
+ * Asynchronously: while it runs, this process must keep draining the servers' log pipes, or a server
+ * would buffer its unread log lines in memory (inflating its RSS) or block on them.
+ */
+async function load(url: string, body: string): Promise<Load> {
+  const res = await execFileP(
     process.execPath,
     [
       join(root, 'node_modules/autocannon/autocannon.js'),
@@ -91,7 +120,6 @@ function load(url: string, body: string): Load {
     ],
     { encoding: 'utf8', timeout: (duration + 30) * 1000, maxBuffer: 16 * 1024 * 1024 },
   );
-  if (res.status !== 0) throw new Error(`autocannon failed: ${res.stderr}`);
   const r = JSON.parse(res.stdout) as {
     requests: { average: number };
     latency: { p50: number; p99: number };
@@ -160,8 +188,11 @@ async function main(): Promise<void> {
   );
   console.log(`start -> /readyz 200: ${svc.readyMs.toFixed(0)} ms (goal < 1000 ms)`);
   console.log(`RSS idle: ${rssMb(svc.child.pid as number).toFixed(1)} MB`);
-  results['score-api POST /score (1 row)'] = load(`http://127.0.0.1:${svcPort}/score`, SCORE_BODY);
-  results['score-api POST /v2/models/iris-classifier/infer'] = load(
+  results['score-api POST /score (1 row)'] = await load(
+    `http://127.0.0.1:${svcPort}/score`,
+    SCORE_BODY,
+  );
+  results['score-api POST /v2/models/iris-classifier/infer'] = await load(
     `http://127.0.0.1:${svcPort}/v2/models/iris-classifier/infer`,
     INFER_BODY,
   );
@@ -187,25 +218,28 @@ createServer((req, res) => { if (req.method === 'GET') { res.end('ok'); return; 
     writeFileSync(file, source);
     const p = port();
     const s = await startServer(name, process.execPath, [file], { PORT: String(p) }, p, '/ready');
-    results[name] = load(`http://127.0.0.1:${p}/score`, SCORE_BODY);
+    results[name] = await load(`http://127.0.0.1:${p}/score`, SCORE_BODY);
     await stop(s.child);
   }
 
-  // Flask: the same model, ten lines of Python.
+  // Flask: the same model, ten lines of Python, against score-api under the same load generator (ab).
   let flaskNote: string;
-  const hasFlask = spawnSync('python3', ['-c', 'import flask'], { encoding: 'utf8' }).status === 0;
-  const installed =
-    hasFlask ||
+  const flaskReady =
+    spawnSync('python3', ['-c', 'import flask'], { encoding: 'utf8' }).status === 0 ||
     spawnSync('python3', ['-m', 'pip', 'install', '-q', 'flask'], {
       encoding: 'utf8',
       timeout: 120_000,
     }).status === 0;
-  if (installed) {
+  const hasAb = spawnSync('ab', ['-V'], { encoding: 'utf8' }).status === 0;
+  if (!flaskReady) flaskNote = 'Flask: skipped (python3 -m pip install flask failed)';
+  else if (!hasAb) flaskNote = 'Flask: skipped (needs ab: apt-get install apache2-utils)';
+  else {
     const app = join(work, 'flask_score.py');
     writeFileSync(
       app,
-      `import json, math, os, sys
+      `import json, logging, math, os, sys
 from flask import Flask, request, jsonify
+from werkzeug.serving import WSGIRequestHandler
 m = json.load(open(sys.argv[1])); p = m["parameters"]; app = Flask(__name__)
 @app.post("/score")
 def score():
@@ -214,25 +248,37 @@ def score():
     e = [math.exp(v - max(z)) for v in z]; s = sum(e)
     return jsonify(score=[{"label": m["classes"][z.index(max(z))], "probabilities": dict(zip(m["classes"], [v / s for v in e]))}])
 app.add_url_rule("/ready", "ready", lambda: "ok")
+WSGIRequestHandler.protocol_version = "HTTP/1.1"  # keep-alive, as ab -k and the node servers use
+logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request would fill the unread pipe
 app.run(host="127.0.0.1", port=int(os.environ["PORT"]), threaded=True)
 `,
     );
-    const p = port();
-    const s = await startServer(
+    const fp = port();
+    const f = await startServer(
       'flask',
       'python3',
       [app, join(bundleDir, 'model/model.json')],
-      { PORT: String(p) },
-      p,
+      { PORT: String(fp) },
+      fp,
       '/ready',
     );
-    results['Flask (werkzeug, threaded) /score'] = load(`http://127.0.0.1:${p}/score`, SCORE_BODY);
-    // Seen here: werkzeug's dev server stalls autocannon's pipelined keep-alive connections, so this
-    // figure understates Flask; treat the ratio as an upper bound.
-    flaskNote =
-      'Flask: werkzeug dev server under autocannon keep-alive is a lower bound for Flask (ratio is an upper bound)';
-    await stop(s.child);
-  } else flaskNote = 'Flask: skipped (python3 -m pip install flask failed)';
+    const flask = await abLoad(`http://127.0.0.1:${fp}/score`, SCORE_BODY);
+    await stop(f.child);
+    const sp = port();
+    const again = await startServer(
+      'score-api',
+      process.execPath,
+      [...nodeFlags, join(bundleDir, 'main.mjs')],
+      { PORT: String(sp), MODEL_PATH: join(bundleDir, 'model/model.json'), DRAIN_DELAY_MS: '0' },
+      sp,
+      '/readyz',
+    );
+    const ours = await abLoad(`http://127.0.0.1:${sp}/score`, SCORE_BODY);
+    await stop(again.child);
+    results['Flask (werkzeug, threaded) /score [ab]'] = flask;
+    results['score-api POST /score [ab]'] = ours;
+    flaskNote = `score-api vs Flask, both under ab -k: ${(ours.rps / flask.rps).toFixed(1)}x`;
+  }
 
   console.log('');
   for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(48)} ${fmt(r)}`);
@@ -243,9 +289,9 @@ app.run(host="127.0.0.1", port=int(os.environ["PORT"]), threaded=True)
     return other ? `${(score.rps / other.rps).toFixed(2)}x` : 'n/a';
   };
   console.log(
-    `score-api /score vs bare express echo: ${ratio('bare express 5 JSON echo')}, vs node:http echo: ${ratio('node:http JSON echo')}, vs Flask: ${ratio('Flask (werkzeug, threaded) /score')}`,
+    `score-api /score vs bare express echo: ${ratio('bare express 5 JSON echo')}, vs node:http echo: ${ratio('node:http JSON echo')}`,
   );
-  if (flaskNote) console.log(flaskNote);
+  console.log(flaskNote);
   console.log(
     `goals: >= 10000 req/s ${score.rps >= 10_000 ? 'met' : 'NOT met'}; p99 < 20 ms ${score.p99 < 20 ? 'met' : 'NOT met'}; ` +
       `ready < 1 s ${svc.readyMs < 1000 ? 'met' : 'NOT met'}; RSS < 100 MB ${rss < 100 ? 'met' : 'NOT met'}`,

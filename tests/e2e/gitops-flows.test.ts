@@ -15,22 +15,25 @@ import type { AvailabilityReport } from './cluster/availability-watch.js';
 import {
   GKE,
   MINIKUBE,
-  commitRelease,
-  deployRelease,
   deployedImage,
   disposeGitopsEnv,
-  formatTimings,
   getApp,
   git,
-  imageRef,
-  manualRevert,
   podImages,
-  promoteAndMerge,
   remoteMessage,
   remoteOverlay,
   setupGitopsEnv,
+} from './cluster/gitops-env.js';
+import type { GitopsEnv } from './cluster/gitops-env.js';
+import {
+  commitRelease,
+  deployRelease,
+  formatTimings,
+  imageRef,
+  manualRevert,
+  promoteAndMerge,
 } from './cluster/gitops-flows.js';
-import type { DeployOutcome, FlowTimings, GitopsEnv, Release } from './cluster/gitops-flows.js';
+import type { DeployOutcome, FlowTimings, Release } from './cluster/gitops-flows.js';
 import {
   REPO_ROOT,
   argocdExpected,

@@ -1,0 +1,342 @@
+// The GitOps environment of the e2e flows on the local cluster: a bare GitOps repository on the
+// cluster's git server (a copy of this project's deploy/, overlays/ and argocd/), the project's own
+// Argo CD Applications pointed at it through argocd-local, a second registered cluster "gke", and
+// small readers of what the cluster and the remote hold.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isSyncedTo } from '../../../actions/src/argocd-status.js';
+import { CLUSTER_SCRIPTS, REPO_ROOT, kubectl, kubectlJson, waitFor } from './harness.js';
+import type { ClusterHandle } from './harness.js';
+
+/** One environment: its Application, namespace, overlay and the registry path its overlay pins. */
+export interface Target {
+  app: string;
+  namespace: string;
+  overlay: string;
+  newName: string;
+  /** The HPA's minReplicas in the overlay: the capacity a rollout must never go below. */
+  minReplicas: number;
+}
+
+/** The minikube environment (argocd/application-minikube.yaml, overlays/minikube). */
+export const MINIKUBE: Target = {
+  app: 'score-api-minikube',
+  namespace: 'score-api',
+  overlay: 'overlays/minikube',
+  newName: 'localhost:5000/score-api',
+  minReplicas: 1,
+};
+
+/** The gke environment; namespace score-api-gke because both "clusters" are one API server here (argocd-local). */
+export const GKE: Target = {
+  app: 'score-api-gke',
+  namespace: 'score-api-gke',
+  overlay: 'overlays/gke',
+  newName: 'europe-west1-docker.pkg.dev/score-api-prod/containers/score-api',
+  minReplicas: 3,
+};
+
+/** The Deployment both overlays render (deploy/deployment.yaml). */
+export const DEPLOYMENT = 'score-api';
+const PLACEHOLDER_REPO_URL = 'http://127.0.0.1:26407/score-api-gitops.git';
+
+/** The GitOps repository the flows push to and Argo CD syncs from. */
+export interface GitopsEnv {
+  cluster: ClusterHandle;
+  /** Bare repository under the git server's root (GitHub's side of the remote). */
+  bare: string;
+  /** http://127.0.0.1:PORT/NAME.git: what Argo CD, `gitops` and the hand-made commits use. */
+  url: string;
+  /** A developer's working clone: source commits and the manual revert are made here. */
+  work: string;
+  tmp: string;
+  /** The commit Argo CD first synced (the overlays' all-zero placeholders). */
+  initialCommit: string;
+  log: (line: string) => void;
+}
+
+/** Runs git with a fixed identity; returns trimmed stdout. */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=e2e developer', '-c', 'user.email=dev@example.invalid', ...args],
+    { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  ).trim();
+}
+
+/** The Application as JSON. */
+export function getApp(cluster: ClusterHandle, app: string): Promise<Record<string, unknown>> {
+  return kubectlJson(cluster, ['get', 'application', app, '-n', 'argocd']);
+}
+
+/** Sets Argo CD's refresh annotation so it compares with Git now instead of at its next poll. */
+export async function refreshApp(cluster: ClusterHandle, app: string): Promise<void> {
+  await kubectl(cluster, [
+    'annotate',
+    '--overwrite',
+    'application',
+    app,
+    '-n',
+    'argocd',
+    'argocd.argoproj.io/refresh=normal',
+  ]);
+}
+
+/** The image of the Deployment's pod template in a namespace. */
+export async function deployedImage(cluster: ClusterHandle, namespace: string): Promise<string> {
+  const d = await kubectlJson<{
+    spec: { template: { spec: { containers: { image: string }[] } } };
+  }>(cluster, ['get', 'deployment', DEPLOYMENT, '-n', namespace]);
+  return d.spec.template.spec.containers[0]?.image ?? '';
+}
+
+/** The images of the pods of the Deployment (any ReplicaSet), with their readiness. */
+export async function podImages(
+  cluster: ClusterHandle,
+  namespace: string,
+): Promise<{ image: string; ready: boolean }[]> {
+  const pods = await kubectlJson<{
+    items: {
+      spec: { containers: { image: string }[] };
+      status: { conditions?: { type: string; status: string }[] };
+    }[];
+  }>(cluster, ['get', 'pods', '-n', namespace, '-l', 'app.kubernetes.io/name=score-api']);
+  return pods.items.map((p) => ({
+    image: p.spec.containers[0]?.image ?? '',
+    ready: p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+  }));
+}
+
+async function waitForApp(
+  cluster: ClusterHandle,
+  target: Target,
+  revision: string,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    `${target.app} Synced to ${revision.slice(0, 12)} and Healthy`,
+    async () => {
+      const app = await getApp(cluster, target.app);
+      const health = (app.status as { health?: { status?: string } } | undefined)?.health?.status;
+      return isSyncedTo(app, revision) && health === 'Healthy' ? true : undefined;
+    },
+    {
+      timeoutMs,
+      pollMs: 1000,
+      describe: async () =>
+        (await kubectl(cluster, ['get', 'application', target.app, '-n', 'argocd', '-o', 'yaml'])) +
+        (await kubectl(cluster, ['get', 'all', '-n', target.namespace]).catch(String)),
+    },
+  );
+}
+
+/**
+ * Registers the API server as a second Argo CD cluster named `name`, as `argocd cluster add CONTEXT
+ * --name NAME` does: a ServiceAccount bound to a cluster-admin role, a long-lived token Secret, and
+ * a cluster Secret holding the server URL, the token and the CA.
+ */
+export async function registerCluster(cluster: ClusterHandle, name: string): Promise<void> {
+  const manifest = [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'argocd-manager', namespace: 'kube-system' },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'argocd-manager-role' },
+      rules: [
+        { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+        { nonResourceURLs: ['*'], verbs: ['*'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'argocd-manager-role-binding' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'argocd-manager-role',
+      },
+      subjects: [{ kind: 'ServiceAccount', name: 'argocd-manager', namespace: 'kube-system' }],
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: {
+        name: 'argocd-manager-long-lived-token',
+        namespace: 'kube-system',
+        annotations: { 'kubernetes.io/service-account.name': 'argocd-manager' },
+      },
+    },
+  ];
+  await kubectl(
+    cluster,
+    ['apply', '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifest }),
+  );
+  // The token controller (kube-controller-manager) fills the Secret in.
+  const token = await waitFor(
+    'the argocd-manager token',
+    async () => {
+      const s = await kubectlJson<{ data?: { token?: string } }>(cluster, [
+        'get',
+        'secret',
+        'argocd-manager-long-lived-token',
+        '-n',
+        'kube-system',
+      ]);
+      return s.data?.token ? Buffer.from(s.data.token, 'base64').toString('utf8') : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+  const view = await kubectlJson<{
+    clusters: { cluster: { server: string; 'certificate-authority-data'?: string } }[];
+  }>(cluster, ['config', 'view', '--raw', '--minify', '--flatten']);
+  const entry = view.clusters[0]?.cluster;
+  if (!entry?.server || !entry['certificate-authority-data'])
+    throw new Error(`kubeconfig ${cluster.kubeconfig} has no server or CA to register`);
+  await kubectl(
+    cluster,
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: {
+        name: `cluster-${name}`,
+        namespace: 'argocd',
+        labels: { 'argocd.argoproj.io/secret-type': 'cluster' },
+      },
+      stringData: {
+        name,
+        server: entry.server,
+        config: JSON.stringify({
+          bearerToken: token,
+          tlsClientConfig: { insecure: false, caData: entry['certificate-authority-data'] },
+        }),
+      },
+    }),
+  );
+}
+
+/**
+ * Creates the GitOps repository (a copy of this project's deploy/, overlays/ and argocd/ plus a
+ * service/ marker standing for the application code) on the cluster's git server, applies the
+ * project's Applications through argocd-local pointed at it, and waits until both environments run
+ * the overlays' placeholder release.
+ */
+export async function setupGitopsEnv(
+  cluster: ClusterHandle,
+  log: (line: string) => void,
+): Promise<GitopsEnv> {
+  if (!cluster.argocd)
+    throw new Error('the GitOps flows need Argo CD (tests/e2e/cluster/build.sh argocd)');
+  const tmp = mkdtempSync(join(tmpdir(), 'gitops-e2e-flows-'));
+  const name = `score-api-gitops-${Date.now().toString(36)}`;
+  const bare = join(cluster.gitRoot, `${name}.git`);
+  const url = `${cluster.gitUrl}/${name}.git`;
+  git(tmpdir(), 'init', '--quiet', '--bare', '--initial-branch=main', bare);
+  const work = join(tmp, 'work');
+  git(tmpdir(), 'init', '--quiet', '--initial-branch=main', work);
+  for (const d of ['deploy', 'overlays', 'argocd'])
+    cpSync(join(REPO_ROOT, d), join(work, d), { recursive: true });
+  mkdirSync(join(work, 'service'));
+  writeFileSync(join(work, 'service', 'RELEASE'), 'placeholder\n');
+  git(work, 'add', '-A');
+  git(work, 'commit', '--quiet', '-m', 'GitOps repository: deploy/, overlays/, argocd/');
+  git(work, 'remote', 'add', 'origin', url);
+  git(work, 'push', '--quiet', 'origin', 'main');
+  const initialCommit = git(work, 'rev-parse', 'HEAD');
+  log(`GitOps remote ${url} at ${initialCommit.slice(0, 12)}`);
+
+  // A cluster reused from an earlier run may still hold these Applications (the finalizer deletes what they deployed).
+  await kubectl(cluster, [
+    'delete',
+    'application',
+    MINIKUBE.app,
+    GKE.app,
+    '-n',
+    'argocd',
+    '--ignore-not-found',
+    '--timeout=180s',
+  ]);
+  await kubectl(cluster, [
+    'apply',
+    '-f',
+    join(CLUSTER_SCRIPTS, 'gke-stand-ins', 'backendconfig-crd.yaml'),
+  ]);
+  await kubectl(cluster, [
+    'wait',
+    '--for=condition=Established',
+    'crd/backendconfigs.cloud.google.com',
+    '--timeout=30s',
+  ]);
+  await registerCluster(cluster, 'gke');
+  const rendered = execFileSync('kubectl', ['kustomize', join(CLUSTER_SCRIPTS, 'argocd-local')], {
+    encoding: 'utf8',
+  }).replaceAll(PLACEHOLDER_REPO_URL, url);
+  await kubectl(cluster, ['apply', '-n', 'argocd', '-f', '-'], rendered);
+  await Promise.all([refreshApp(cluster, MINIKUBE.app), refreshApp(cluster, GKE.app)]);
+
+  // GKE's ingress controller gives the Ingress a load balancer address, and Argo CD's Ingress health
+  // stays Progressing until it has one; here the test plays that controller.
+  await waitFor(
+    'the gke Ingress',
+    async () =>
+      (await kubectl(cluster, ['get', 'ingress', '-n', GKE.namespace, '-o', 'name'])).trim() ||
+      undefined,
+    { timeoutMs: 180_000, pollMs: 1000 },
+  );
+  await kubectl(cluster, [
+    'patch',
+    'ingress',
+    DEPLOYMENT,
+    '-n',
+    GKE.namespace,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } }),
+  ]);
+  await Promise.all([
+    waitForApp(cluster, MINIKUBE, initialCommit, 180_000),
+    waitForApp(cluster, GKE, initialCommit, 180_000),
+  ]);
+  // The HPA scales gke from the Deployment's default of 1 to its minReplicas; start from steady state.
+  await waitFor(
+    `${GKE.minReplicas} available replicas in ${GKE.namespace}`,
+    async () => {
+      const d = await kubectlJson<{ status: { availableReplicas?: number; replicas?: number } }>(
+        cluster,
+        ['get', 'deployment', DEPLOYMENT, '-n', GKE.namespace],
+      );
+      return d.status.availableReplicas === GKE.minReplicas && d.status.replicas === GKE.minReplicas
+        ? true
+        : undefined;
+    },
+    { timeoutMs: 120_000, pollMs: 1000 },
+  );
+  log('score-api-minikube and score-api-gke Synced/Healthy on the placeholder release');
+  return { cluster, bare, url, work, tmp, initialCommit, log };
+}
+
+/** Removes the flows' temporary clones (the bare remote goes with the cluster's state dir). */
+export function disposeGitopsEnv(env: GitopsEnv | undefined): void {
+  if (env) rmSync(env.tmp, { recursive: true, force: true });
+}
+
+/** The overlay's kustomization.yaml on the remote's main. */
+export function remoteOverlay(env: GitopsEnv, target: Target): string {
+  return git(env.bare, 'show', `refs/heads/main:${target.overlay}/kustomization.yaml`);
+}
+
+/** The full message of a commit in the remote. */
+export function remoteMessage(env: GitopsEnv, commit: string): string {
+  return git(env.bare, 'log', '-1', '--format=%B', commit);
+}
