@@ -1,6 +1,8 @@
 // Typed readers for GitHub Action inputs. Every reader throws InputError naming the input and what was
 // expected, so an action rejects bad input before it has touched git, the registry or the cluster.
 // Inputs come through a plain function so the same readers work on @actions/core and on test data.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { InputError } from './errors.js';
 import { isCommitSha, isDigest, isValidTag, parseImageRef } from './image-ref.js';
 import type { ImageRef } from './image-ref.js';
@@ -61,6 +63,24 @@ export class ActionInputs {
     return value;
   }
 
+  /** `repository-path` (default $GITHUB_WORKSPACE) as an absolute path; InputError unless it has a .git. */
+  workingCopy(purpose = ''): string {
+    const name = 'repository-path';
+    const what = `a git working copy${purpose ? ` ${purpose}` : ''}`;
+    const repo = resolve(this.required(name, { env: 'GITHUB_WORKSPACE' }, what));
+    if (!existsSync(join(repo, '.git')))
+      throw new InputError(name, `expected ${what}, '${repo}' has no .git`);
+    return repo;
+  }
+
+  /** A git branch name (default `main`); refuses what git would read as an option or a range. */
+  branch(name = 'branch'): string {
+    const branch = this.optional(name) ?? 'main';
+    if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..') || branch.startsWith('-'))
+      throw new InputError(name, `expected a branch name, got '${branch}'`);
+    return branch;
+  }
+
   /** The raw value with its line breaks, for multiline inputs; '' when empty. */
   raw(name: string): string {
     return this.source(name);
@@ -86,14 +106,7 @@ export class ActionInputs {
     }
     if (!/^[+-]?\d+$/.test(value))
       throw new InputError(name, `expected an integer${unit}, got '${value}'`);
-    const n = Number(value);
-    if (opts.min !== undefined && n < opts.min) {
-      throw new InputError(name, `expected at least ${opts.min}${unit}, got ${n}`);
-    }
-    if (opts.max !== undefined && n > opts.max) {
-      throw new InputError(name, `expected at most ${opts.max}${unit}, got ${n}`);
-    }
-    return n;
+    return inRange(name, Number(value), opts, unit);
   }
 
   /** A number (decimals allowed) within [min, max]. */
@@ -107,14 +120,7 @@ export class ActionInputs {
     if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value)) {
       throw new InputError(name, `expected a number${unit}, got '${value}'`);
     }
-    const n = Number(value);
-    if (opts.min !== undefined && n < opts.min) {
-      throw new InputError(name, `expected at least ${opts.min}${unit}, got ${n}`);
-    }
-    if (opts.max !== undefined && n > opts.max) {
-      throw new InputError(name, `expected at most ${opts.max}${unit}, got ${n}`);
-    }
-    return n;
+    return inRange(name, Number(value), opts, unit);
   }
 
   /** One of a fixed set of words. */
@@ -245,4 +251,18 @@ export class ActionInputs {
     }
     return normalized;
   }
+}
+
+/** `n` when it lies within the optional bounds; otherwise an InputError naming the input. */
+function inRange(
+  name: string,
+  n: number,
+  opts: { min?: number; max?: number },
+  unit: string,
+): number {
+  if (opts.min !== undefined && n < opts.min)
+    throw new InputError(name, `expected at least ${opts.min}${unit}, got ${n}`);
+  if (opts.max !== undefined && n > opts.max)
+    throw new InputError(name, `expected at most ${opts.max}${unit}, got ${n}`);
+  return n;
 }

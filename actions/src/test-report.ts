@@ -111,15 +111,7 @@ export function parseJestJson(text: string, opts: ReportOptions = {}): TestRepor
   if (!data || !Array.isArray(data.testResults)) {
     throw new TestReportError(file, 'is not a jest --json report (no testResults array)');
   }
-  const report: TestReport = {
-    format: 'jest',
-    total: 0,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    failedSuites: 0,
-    failures: [],
-  };
+  const report = emptyReport('jest');
   for (const suiteValue of data.testResults) {
     const suite = record(suiteValue) ?? {};
     const suiteFile = typeof suite.name === 'string' ? suite.name : undefined;
@@ -233,15 +225,7 @@ export function parseJunitXml(text: string, opts: ReportOptions = {}): TestRepor
   if (!top || (top.name !== 'testsuites' && top.name !== 'testsuite')) {
     throw new TestReportError(file, 'is not a JUnit report (no <testsuites> or <testsuite> root)');
   }
-  const report: TestReport = {
-    format: 'junit',
-    total: 0,
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    failedSuites: 0,
-    failures: [],
-  };
+  const report = emptyReport('junit');
   const visit = (el: XmlElement, suiteFile: string | undefined): void => {
     if (el.name === 'testsuite' || el.name === 'testsuites') {
       const fileAttr = el.attrs.file ?? el.attrs.filepath ?? suiteFile;
@@ -316,4 +300,9 @@ export function parseCoverageSummary(text: string, file = 'coverage summary'): C
     functions: metric(total.functions, 'functions', file),
     branches: metric(total.branches, 'branches', file),
   };
+}
+
+/** A report with nothing counted yet, for the parsers to fill. */
+function emptyReport(format: TestReport['format']): TestReport {
+  return { format, total: 0, passed: 0, failed: 0, skipped: 0, failedSuites: 0, failures: [] };
 }

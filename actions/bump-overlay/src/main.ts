@@ -1,7 +1,7 @@
 // The `bump-overlay` action: pins the built image (tag and digest) in an overlay's kustomization.yaml,
 // commits with provenance trailers and pushes with retry; a rerun with the same values is a no-op.
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ActionInputs } from '../../src/action-inputs.js';
 import { coreRuntime, markdownTable, maskSecrets, runAction } from '../../src/action-summary.js';
 import type { ActionRuntime } from '../../src/action-summary.js';
@@ -17,12 +17,7 @@ export function readInputs(rt: ActionRuntime): BumpOptions {
   const token = rt.input('token');
   maskSecrets(rt, token);
   const inputs = new ActionInputs(rt.input, rt.env);
-  const repo = resolve(
-    inputs.required('repository-path', { env: 'GITHUB_WORKSPACE' }, 'a git working copy'),
-  );
-  if (!existsSync(join(repo, '.git'))) {
-    throw new InputError('repository-path', `expected a git working copy, '${repo}' has no .git`);
-  }
+  const repo = inputs.workingCopy();
   const overlay = inputs.relativePath('overlay');
   const kustomization = ['kustomization.yaml', 'kustomization.yml', 'Kustomization']
     .map((f) => join(repo, overlay, f))
@@ -40,10 +35,7 @@ export function readInputs(rt: ActionRuntime): BumpOptions {
   const newTag = inputs.tag('tag', { env: 'GITHUB_SHA' });
   const digest = inputs.digest('digest', { required: true });
   const sourceCommit = inputs.sha('source-commit', { env: 'GITHUB_SHA' });
-  const branch = inputs.optional('branch') ?? 'main';
-  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..') || branch.startsWith('-')) {
-    throw new InputError('branch', `expected a branch name, got '${branch}'`);
-  }
+  const branch = inputs.branch();
   return {
     repo,
     branch,

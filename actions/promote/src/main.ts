@@ -1,7 +1,7 @@
 // The `promote` action: opens (or updates) the pull request that pins the source overlay's digest in the
 // target overlay, with the rendered-manifest diff and the source commit in its body.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ActionInputs } from '../../src/action-inputs.js';
 import {
   codeBlock,
@@ -41,21 +41,13 @@ export function readInputs(rt: ActionRuntime): PromoteOptions {
   const token = tokenInput || rt.env.GITHUB_TOKEN?.trim() || '';
   maskSecrets(rt, token);
   const inputs = new ActionInputs(rt.input, rt.env);
-  const repo = resolve(
-    inputs.required('repository-path', { env: 'GITHUB_WORKSPACE' }, 'a git working copy'),
-  );
-  if (!existsSync(join(repo, '.git'))) {
-    throw new InputError('repository-path', `expected a git working copy, '${repo}' has no .git`);
-  }
+  const repo = inputs.workingCopy();
   const from = overlayInput(inputs, 'from', repo);
   const to = overlayInput(inputs, 'to', repo);
   if (from === to) throw new InputError('to', `must differ from 'from' (both are '${from}')`);
   const image = inputs.optional('image');
   if (image !== undefined) inputs.imageRef('image', { repositoryOnly: true });
-  const branch = inputs.optional('branch') ?? 'main';
-  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..') || branch.startsWith('-')) {
-    throw new InputError('branch', `expected a branch name, got '${branch}'`);
-  }
+  const branch = inputs.branch();
   const openPr = inputs.boolean('open-pr', true);
   const push = inputs.boolean('push', true);
   if (openPr && !push)

@@ -1,7 +1,7 @@
 // The `verify-rollout` action: asks Argo CD to refresh, waits until the bump revision is synced, watches
 // the Deployment roll out, and on failure reverts the bump commit and waits for the previous version.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ActionInputs } from '../../src/action-inputs.js';
 import {
   coreRuntime,
@@ -63,23 +63,8 @@ export function readInputs(rt: ActionRuntime): VerifyInputs {
   const context = inputs.optional('context');
   let rollbackTo: VerifyOptions['rollback'];
   if (rollback) {
-    const repo = resolve(
-      inputs.required(
-        'repository-path',
-        { env: 'GITHUB_WORKSPACE' },
-        'a git working copy to revert the bump in',
-      ),
-    );
-    if (!existsSync(join(repo, '.git'))) {
-      throw new InputError(
-        'repository-path',
-        `expected a git working copy (rollback is true), '${repo}' has no .git`,
-      );
-    }
-    const branch = inputs.optional('branch') ?? 'main';
-    if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..') || branch.startsWith('-')) {
-      throw new InputError('branch', `expected a branch name, got '${branch}'`);
-    }
+    const repo = inputs.workingCopy('to revert the bump in (rollback is true)');
+    const branch = inputs.branch();
     rollbackTo = { repo, branch, commit: revision };
   }
   return {

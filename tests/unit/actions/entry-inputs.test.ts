@@ -317,7 +317,7 @@ describe('verify-rollout', () => {
     [
       'repository-path',
       { 'repository-path': '/no/such' },
-      'repository-path: expected a git working copy (rollback is true)',
+      'repository-path: expected a git working copy to revert the bump in (rollback is true)',
     ],
   ])('bad %s', async (_name, extra, message) => {
     const { rec, effects } = await step((rt, effect) => verifyRolloutAction(rt, deps(effect)), {
