@@ -16,6 +16,8 @@ export default {
   // tests/e2e needs the local cluster and runs in `npm run test:e2e` (jest.e2e.config.js) only, so
   // CI does not run it twice (once in `npm test`, once after the cluster build).
   testPathIgnorePatterns: ['/node_modules/', '/build/', '<rootDir>/tests/e2e/'],
+  // Image cleanup after every file has run: see the file for why not per file.
+  globalTeardown: '<rootDir>/tests/remove-test-images.js',
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -19,18 +19,15 @@ import {
   makeSourceRepo,
   tempDir,
   testConfig,
-  removeLocalImages,
 } from './helpers.js';
 
 let fake: FakeKubeApiServer | undefined;
 afterAll(async () => {
   await fake?.close();
-  if (imagesEnv) await removeLocalImages(imagesEnv, repository);
   cleanupTemp();
 });
 
 const repository = `pipeline-it/cluster-${process.pid}`;
-let imagesEnv: NodeJS.ProcessEnv | undefined;
 
 test('cluster path: verifyRollout through fake Argo CD rolls a degraded release back once', async () => {
   const engine = await engineEnv();
@@ -38,7 +35,6 @@ test('cluster path: verifyRollout through fake Argo CD rolls a degraded release 
     console.log(`skipped: ${engine.skip}`);
     return;
   }
-  imagesEnv = engine.env;
   const work = makeSourceRepo();
   const remote = bareClone(work);
   const sha = git(work, 'rev-parse', 'HEAD');

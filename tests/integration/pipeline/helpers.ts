@@ -291,32 +291,3 @@ export function runPipelineProcess(
 export function filesAt(repo: string, rev: string): string[] {
   return git(repo, 'ls-tree', '-r', '--name-only', rev).split('\n').filter(Boolean);
 }
-
-/** Removes the local images whose repository contains `fragment` (vfs storage keeps a full copy of each). */
-export async function removeLocalImages(env: NodeJS.ProcessEnv, fragment: string): Promise<void> {
-  // podman's image listing fails ("image not known") while another test file removes an image at the
-  // same moment; that race says nothing about the code under test, so list again a few times.
-  const list = async (attempt: number): Promise<string> => {
-    try {
-      const args = ['images', '--format', '{{.ID}} {{.Repository}}'];
-      return (await execFileP('docker', args, { env })).stdout;
-    } catch (err) {
-      if (attempt >= 5 || !/image not known/.test(String(err))) throw err;
-      await new Promise((r) => setTimeout(r, 1000 * attempt));
-      return list(attempt + 1);
-    }
-  };
-  const stdout = await list(1);
-  // By ID: an image whose tag moved to a rebuild keeps its repository name with a <none> tag.
-  const ids = [
-    ...new Set(
-      stdout
-        .split('\n')
-        .map((l) => l.trim().split(' '))
-        .filter(([id, repo]) => id && repo?.includes(fragment))
-        .map(([id]) => id as string),
-    ),
-  ];
-  if (ids.length > 0)
-    await execFileP('docker', ['rmi', '--force', ...ids], { env, timeout: 120_000 });
-}

@@ -16,17 +16,14 @@ import {
   tempDir,
   testConfig,
   testContext,
-  removeLocalImages,
 } from './helpers.js';
 import { freePort } from '../../../scripts/pipeline/registry-server.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
-  if (imagesEnv) await removeLocalImages(imagesEnv, 'pipeline-it/registry-down');
   cleanupTemp();
 });
-let imagesEnv: NodeJS.ProcessEnv | undefined;
 
 test('registry down during push: clear failure, no bump commit; back up: the retry succeeds', async () => {
   const engine = await engineEnv();
@@ -34,7 +31,6 @@ test('registry down during push: clear failure, no bump commit; back up: the ret
     console.log(`skipped: ${engine.skip}`);
     return;
   }
-  imagesEnv = engine.env;
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
   const dataDir = join(tempDir('pipeline-registry-'), 'reg');

@@ -14,13 +14,10 @@ import {
   runPipelineProcess,
   testConfig,
   testContext,
-  removeLocalImages,
 } from './helpers.js';
 
 const repository = `pipeline-it/rollback-${process.pid}`;
-let imagesEnv: NodeJS.ProcessEnv | undefined;
 afterAll(async () => {
-  if (imagesEnv) await removeLocalImages(imagesEnv, repository);
   cleanupTemp();
 });
 
@@ -30,7 +27,6 @@ test('a bad release is detected, reverted exactly once, and its commit is refuse
     console.log(`skipped: ${engine.skip}`);
     return;
   }
-  imagesEnv = engine.env;
   const work = serviceRepo();
   const remote = bareClone(work);
   const sha = git(work, 'rev-parse', 'HEAD');

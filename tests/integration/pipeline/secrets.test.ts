@@ -13,16 +13,13 @@ import {
   startPodmanService,
   startTestRegistry,
   tempDir,
-  removeLocalImages,
 } from './helpers.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
-  if (imagesEnv) await removeLocalImages(imagesEnv, 'pipeline-it/secrets');
   cleanupTemp();
 });
-let imagesEnv: NodeJS.ProcessEnv | undefined;
 
 const USER = 'pipeline-bot';
 const PASSWORD = `pw-${process.pid}-Secr3t-${Date.now()}`;
@@ -34,7 +31,6 @@ test('registry password and tokens never appear in any output, on success or on 
     console.log(`skipped: ${engine.skip}`);
     return;
   }
-  imagesEnv = engine.env;
   const registry = await startTestRegistry({ htpasswd: makeHtpasswd(USER, PASSWORD) });
   stops.push(registry.stop);
   // podman's Docker-API login allows plain HTTP only for `localhost:<port>` (not 127.0.0.1): the pipeline
