@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import {
   CLUSTER_SCRIPTS,
   clusterSkipReason,
+  createNamespace,
   kubectl,
   startCluster,
   stopCluster,
@@ -120,24 +121,7 @@ async function main(): Promise<void> {
     );
     const kube = kubeClientFromConfig({ kubeconfig: cluster.kubeconfig });
     const ns = `bench-${Date.now().toString(36)}`;
-    await kubectl(cluster, ['create', 'namespace', ns]);
-    await waitFor(
-      'default service account',
-      async () =>
-        (
-          await kubectl(cluster, [
-            'get',
-            'sa',
-            'default',
-            '-n',
-            ns,
-            '--ignore-not-found',
-            '-o',
-            'name',
-          ])
-        ).trim() || undefined,
-      { timeoutMs: 30_000 },
-    );
+    await createNamespace(cluster, ns);
 
     const manifest = (image: string): string =>
       JSON.stringify({

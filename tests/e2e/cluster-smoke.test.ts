@@ -18,6 +18,7 @@ import {
   REPO_ROOT,
   argocdExpected,
   clusterSkipReason,
+  createNamespace,
   kubectl,
   kubectlJson,
   startCluster,
@@ -97,25 +98,7 @@ describeCluster('local e2e cluster (kube-apiserver + kwok [+ Argo CD])', () => {
     if (cluster.startupMs !== undefined)
       log(`cluster started in ${cluster.startupMs}ms (argocd=${cluster.argocd})`);
     kube = kubeClientFromConfig({ kubeconfig: cluster.kubeconfig });
-    await kubectl(cluster, ['create', 'namespace', ns]);
-    // The ServiceAccount admission plugin rejects pods until the namespace's default SA exists.
-    await waitFor(
-      'default service account',
-      async () =>
-        (
-          await kubectl(cluster!, [
-            'get',
-            'sa',
-            'default',
-            '-n',
-            ns,
-            '--ignore-not-found',
-            '-o',
-            'name',
-          ])
-        ).trim() || undefined,
-      { timeoutMs: 30_000 },
-    );
+    await createNamespace(cluster, ns);
   }, STARTUP_TIMEOUT_MS);
 
   afterAll(async () => {

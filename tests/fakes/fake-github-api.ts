@@ -35,6 +35,24 @@ export interface FakeGithubApi {
   close(): Promise<void>;
 }
 
+// GitHub's answer to a pull request body over its limit.
+const BODY_TOO_LONG = {
+  message: 'Validation Failed',
+  errors: [
+    {
+      resource: 'Issue',
+      field: 'body',
+      code: 'custom',
+      message: 'body is too long (maximum is 65536 characters)',
+    },
+  ],
+};
+
+/** True when a create/update request's PR body is over GitHub's 65,536-character limit. */
+function bodyTooLong(b: Record<string, unknown>): boolean {
+  return typeof b.body === 'string' && b.body.length > 65536;
+}
+
 /** Starts the fake; `gitRemote` (a bare repo path) makes PR creation check that the head branch was pushed. */
 export async function startFakeGithubApi(opts: {
   owner?: string;
@@ -136,19 +154,7 @@ export async function startFakeGithubApi(opts: {
           errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }],
         });
       }
-      if (typeof b.body === 'string' && b.body.length > 65536) {
-        return send(res, 422, {
-          message: 'Validation Failed',
-          errors: [
-            {
-              resource: 'Issue',
-              field: 'body',
-              code: 'custom',
-              message: 'body is too long (maximum is 65536 characters)',
-            },
-          ],
-        });
-      }
+      if (bodyTooLong(b)) return send(res, 422, BODY_TOO_LONG);
       const pull: FakePull = {
         number: fake.pulls.length + 1,
         title: String(b.title),
@@ -165,19 +171,7 @@ export async function startFakeGithubApi(opts: {
       const pull = fake.pulls.find((p) => p.number === Number(m[1]));
       if (!pull) return send(res, 404, { message: 'Not Found' });
       const b = rec.body ?? {};
-      if (typeof b.body === 'string' && b.body.length > 65536) {
-        return send(res, 422, {
-          message: 'Validation Failed',
-          errors: [
-            {
-              resource: 'Issue',
-              field: 'body',
-              code: 'custom',
-              message: 'body is too long (maximum is 65536 characters)',
-            },
-          ],
-        });
-      }
+      if (bodyTooLong(b)) return send(res, 422, BODY_TOO_LONG);
       if (typeof b.title === 'string') pull.title = b.title;
       if (typeof b.body === 'string') pull.body = b.body;
       return send(res, 200, pullJson(pull));

@@ -227,3 +227,15 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
   }
 }
+
+/** Creates a namespace and waits until pods can be created in it. */
+export async function createNamespace(handle: ClusterHandle, ns: string): Promise<void> {
+  await kubectl(handle, ['create', 'namespace', ns]);
+  // The ServiceAccount admission plugin rejects pods until the namespace's default SA exists.
+  const args = ['get', 'sa', 'default', '-n', ns, '--ignore-not-found', '-o', 'name'];
+  await waitFor(
+    'default service account',
+    async () => (await kubectl(handle, args)).trim() || undefined,
+    { timeoutMs: 30_000 },
+  );
+}
