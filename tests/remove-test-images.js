@@ -11,6 +11,9 @@ const TEST_REPOSITORIES = /(^|\/)(pipeline-it\/|score-api-test$|gitops-core-test
 
 /** Removes the images whose repository is a test repository; a cleanup failure is reported, not fatal. */
 export default async function removeTestImages() {
+  // Several checkouts on one machine share one podman: a teardown here must not delete the images
+  // another checkout's tests are running.
+  if (process.env.KEEP_TEST_IMAGES === '1') return;
   const env = { ...process.env };
   if (!env.DOCKER_HOST && existsSync('/run/podman/podman.sock')) {
     env.DOCKER_HOST = 'unix:///run/podman/podman.sock';
