@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bumpStage } from '../scripts/pipeline/bump-stage.js';
-import { Redactor } from '../scripts/pipeline/redact.js';
+import { Redactor } from '../gitops/rules/redact.js';
 import type { PipelineConfig } from '../scripts/pipeline/defaults.js';
 import type { PipelineResult } from '../scripts/pipeline/report.js';
 

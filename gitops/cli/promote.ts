@@ -1,6 +1,6 @@
 import type { CliCommand } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
-import { InputError } from '../errors.js';
+import { InputError, withInputNames } from '../errors.js';
 import { parseRepository } from '../adapters/github.js';
 import type { GithubTarget } from '../adapters/github.js';
 import { promote } from '../flows/promote.js';
@@ -73,18 +73,29 @@ export const promoteCommand: CliCommand = {
         apiUrl,
       };
     }
-    const res = await promote({
-      repo: stringFlag(values, 'repo') ?? io.cwd,
-      branch: stringFlag(values, 'branch'),
-      from,
-      to,
-      image: stringFlag(values, 'image'),
-      environment: stringFlag(values, 'environment'),
-      push: boolFlag(values, 'push'),
-      openPr,
-      github,
-      log: progressLogger(io, json),
-    });
+    const names = {
+      repo: '--repo',
+      branch: '--branch',
+      from: '--from',
+      to: '--to',
+      image: '--image',
+      environment: '--environment',
+      'open-pr': '--open-pr',
+    };
+    const res = await withInputNames(names, () =>
+      promote({
+        repo: stringFlag(values, 'repo') ?? io.cwd,
+        branch: stringFlag(values, 'branch'),
+        from,
+        to,
+        image: stringFlag(values, 'image'),
+        environment: stringFlag(values, 'environment'),
+        push: boolFlag(values, 'push'),
+        openPr,
+        github,
+        log: progressLogger(io, json),
+      }),
+    );
     const lines = res.changed
       ? [
           `promoted ${res.image.name} ${res.digest} from ${from} to ${to} on ${res.branch} (${res.commit?.slice(0, 12)}${res.pushed ? ', pushed' : ''})`,

@@ -1,11 +1,11 @@
 // Runs actionlint over .github/workflows and turns its JSON report into findings, plus the
 // workflow policy rules. actionlint comes from scripts/install-actionlint.sh (built from its Go
 // module into .cache/bin); without it the check is skipped with a reason, never passed silently.
-import { execFile } from 'node:child_process';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { GitopsError } from '../errors.js';
+import { runProcess } from '../adapters/process.js';
 import type { Finding } from './finding.js';
 import { checkWorkflowPolicy } from './workflow-policy.js';
 
@@ -89,25 +89,16 @@ export function parseActionlintJson(text: string): Finding[] {
   }));
 }
 
-function exec(
+async function exec(
   cmd: string,
   args: string[],
   cwd: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err && typeof (err as { code?: unknown }).code !== 'number') {
-          reject(new GitopsError(`could not run ${cmd}: ${err.message}`, 'LINT_TOOL_FAILED'));
-          return;
-        }
-        resolve({ code: err ? (err as { code: number }).code : 0, stdout, stderr });
-      },
-    );
-  });
+  try {
+    return await runProcess(cmd, args, { cwd });
+  } catch (err) {
+    throw new GitopsError(`could not run ${cmd}: ${(err as Error).message}`, 'LINT_TOOL_FAILED');
+  }
 }
 
 /** Runs actionlint on the repository's workflows (with .github/actionlint.yaml when present). */

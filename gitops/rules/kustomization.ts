@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
 import type { Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { InputError } from '../errors.js';
-import { isDigest, isValidTag, parseImageRef } from './image-ref.js';
+import { checkDigest, checkTag, parseImageRef } from './image-ref.js';
 
 /** One entry of a kustomization's `images:` list (the fields `kustomize edit set image` writes). */
 export interface ImageOverride {
@@ -134,7 +134,8 @@ export function readImage(
   return listImages(text, file).find((e) => e.name === name);
 }
 
-function validateOverride(image: ImageOverride): void {
+/** Checks an entry to write: InputError naming the field (`image.newTag`, ...) that is not valid. */
+export function validateOverride(image: ImageOverride): void {
   if (typeof image.name !== 'string' || image.name.trim() === '' || /\s/.test(image.name)) {
     throw new InputError(
       'image.name',
@@ -150,18 +151,10 @@ function validateOverride(image: ImageOverride): void {
       );
     }
   }
-  if (image.newTag !== undefined && image.newTag !== PRESERVE && !isValidTag(image.newTag)) {
-    throw new InputError(
-      'image.newTag',
-      `'${image.newTag}' is not a valid tag (1 to 128 of [A-Za-z0-9_.-], not starting with '.' or '-')`,
-    );
-  }
-  if (image.digest !== undefined && image.digest !== PRESERVE && !isDigest(image.digest)) {
-    throw new InputError(
-      'image.digest',
-      `'${image.digest}' is not a digest (expected sha256:<64 lowercase hex>)`,
-    );
-  }
+  if (image.newTag !== undefined && image.newTag !== PRESERVE)
+    checkTag(image.newTag, 'image.newTag');
+  if (image.digest !== undefined && image.digest !== PRESERVE)
+    checkDigest(image.digest, 'image.digest');
 }
 
 // `kustomize build` loads kustomization.yaml with sigs.k8s.io/yaml, which resolves plain scalars by YAML 1.1

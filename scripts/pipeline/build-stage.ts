@@ -5,7 +5,7 @@ import { buildImage } from '../../gitops/flows/build.js';
 import { Git } from '../../gitops/adapters/git.js';
 import { TagNotFoundError, resolveDigest } from '../../gitops/adapters/registry.js';
 import type { PipelineConfig } from './defaults.js';
-import { lastLines, runCommand } from './proc.js';
+import { lastLines, runProcess } from '../../gitops/adapters/process.js';
 import { StageFailedError } from './stages.js';
 import type { StageContext } from './stages.js';
 
@@ -31,7 +31,7 @@ export interface BuiltImage {
 
 /** Makes the local Node.js base images when missing (no image can be pulled here). */
 async function ensureBaseImages(ctx: StageContext): Promise<void> {
-  const have = await runCommand(
+  const have = await runProcess(
     'docker',
     ['image', 'inspect', '--format', '{{.Id}}', ...Object.values(BASE_IMAGES)],
     {
@@ -43,11 +43,11 @@ async function ensureBaseImages(ctx: StageContext): Promise<void> {
   const script = join(ctx.config.repoRoot, 'scripts', 'make-base-images.sh');
   if (!existsSync(script)) return;
   ctx.log('local base images missing: running scripts/make-base-images.sh');
-  const res = await runCommand('bash', [script], {
+  const res = await runProcess('bash', [script], {
     cwd: ctx.config.repoRoot,
     env: ctx.env,
     timeoutMs: 600_000,
-    redactor: ctx.redactor,
+    mask: ctx.redactor.mask,
   });
   if (res.code !== 0)
     throw new StageFailedError(

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { GitopsError } from '../../gitops/errors.js';
 import { Git } from '../../gitops/adapters/git.js';
-import { runCommand } from './proc.js';
+import { runProcess } from '../../gitops/adapters/process.js';
 
 export const PODMAN_SOCKET = '/run/podman/podman.sock';
 export const SETUP_HINT = "run 'sudo bash scripts/ci-env.sh' (installs podman + registry)";
@@ -46,7 +46,7 @@ async function requireTool(
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
   try {
-    const res = await runCommand(cmd, args, { env, timeoutMs: 15_000 });
+    const res = await runProcess(cmd, args, { env, timeoutMs: 15_000 });
     return res.code === 0 ? res.stdout.trim() : '';
   } catch (err) {
     if ((err as GitopsError).code === 'MISSING_TOOL') throw new PreflightError(message);
@@ -73,7 +73,7 @@ export async function checkTools(
     `no docker CLI: ${SETUP_HINT} and install the docker CLI (apt-get install docker.io or docker-ce-cli)`,
     env,
   );
-  const engine = await runCommand('docker', ['version', '--format', '{{.Server.Version}}'], {
+  const engine = await runProcess('docker', ['version', '--format', '{{.Server.Version}}'], {
     env,
     timeoutMs: 15_000,
   });

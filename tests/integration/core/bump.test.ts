@@ -1,4 +1,4 @@
-// bumpOverlay and revertBump against real bare git remotes (tests/helpers/git-fixture.ts).
+// bumpOverlay and revertDeployment against real bare git remotes (tests/helpers/git-fixture.ts).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import type { BumpOptions, BumpResult } from '../../../gitops/flows/bump.js';
 import { InputError } from '../../../gitops/errors.js';
 import { ConflictError } from '../../../gitops/adapters/git.js';
 import { readImage, setImage } from '../../../gitops/rules/kustomization.js';
-import { revertBump } from '../../../gitops/flows/revert.js';
+import { revertDeployment } from '../../../gitops/flows/revert.js';
 import { parseTrailers } from '../../../gitops/rules/trailers.js';
 import { commitMessages, createGitFixture, git, showFile } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
@@ -365,11 +365,11 @@ function onceAfterLocalCommit(lines: string[], act: () => void): (line: string) 
   };
 }
 
-describe('revertBump', () => {
+describe('revertDeployment', () => {
   it('reverts a bump once; a second revert (also from another clone) is a no-op', async () => {
     const sha = fx.commits[5] as string;
     const bump = await bumpOverlay(bumpOpts(await fx.clone(), sha));
-    const first = await revertBump({
+    const first = await revertDeployment({
       repo: await fx.clone(),
       commit: bump.commit,
       reason: 'rollout failed: CrashLoopBackOff',
@@ -390,7 +390,7 @@ describe('revertBump', () => {
       'Rolled-Back-Source': sha,
       Environment: 'minikube',
     });
-    const second = await revertBump({
+    const second = await revertDeployment({
       repo: fx.remote,
       commit: bump.commit,
       reason: 'again',
@@ -412,13 +412,13 @@ describe('revertBump', () => {
     const bump = await bumpOverlay(bumpOpts(await fx.clone(), sha));
     const [a, b] = await Promise.all([fx.clone('a'), fx.clone('b')]);
     const results = await Promise.all([
-      revertBump({
+      revertDeployment({
         repo: a as string,
         commit: bump.commit,
         reason: 'verify failed (a)',
         push: true,
       }),
-      revertBump({
+      revertDeployment({
         repo: b as string,
         commit: bump.commit,
         reason: 'verify failed (b)',
@@ -434,7 +434,7 @@ describe('revertBump', () => {
   });
 
   it('refuses a commit that is not a gitops bump', async () => {
-    const err = await revertBump({
+    const err = await revertDeployment({
       repo: fx.remote,
       commit: fx.commits[3] as string,
       reason: 'x',
@@ -447,7 +447,7 @@ describe('revertBump', () => {
   it('a rolled-back SHA is refused by later bumps unless force', async () => {
     const sha = fx.commits[5] as string;
     const bump = await bumpOverlay(bumpOpts(fx.remote, sha));
-    const revert = await revertBump({
+    const revert = await revertDeployment({
       repo: fx.remote,
       commit: bump.commit,
       reason: 'bad',
@@ -464,7 +464,7 @@ describe('revertBump', () => {
     // A depth-1 clone (actions/checkout) sees the rollback and the earlier revert too: it is deepened first.
     const shallow = join(fx.root, 'shallow-rb');
     await git(fx.root, ['clone', '--quiet', '--depth', '1', `file://${fx.remote}`, shallow]);
-    const again = await revertBump({
+    const again = await revertDeployment({
       repo: shallow,
       commit: bump.commit,
       reason: 'again',

@@ -147,9 +147,9 @@ describe('gitops CLI in-process', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--tag', 'v1', '--digest', digest('e')],
-        /--source-commit: is required when --tag is not a full commit SHA/,
+        /--source-commit \(required when --tag is not a full commit SHA\)/,
       ],
-      [['--tag', fx.head, '--digest', 'sha256:nope'], /--digest: 'sha256:nope' is not sha256/],
+      [['--tag', fx.head, '--digest', 'sha256:nope'], /--digest: 'sha256:nope' is not a digest/],
       [['--tag', 'bad tag!', '--digest', digest('e')], /--tag: 'bad tag!' is not a valid tag/],
     ];
     for (const [extra, why] of cases) {

@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { PipelineConfig } from '../../../scripts/pipeline/defaults.js';
-import { Redactor } from '../../../scripts/pipeline/redact.js';
+import { Redactor } from '../../../gitops/rules/redact.js';
 import type { StageContext } from '../../../scripts/pipeline/stages.js';
 import {
   freePort,
