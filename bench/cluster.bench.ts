@@ -7,7 +7,8 @@
 // not measured). `npm run bench -- cluster`
 import { evaluateRollout } from '../gitops/rules/rollout-status.js';
 import type { RolloutVerdict } from '../gitops/rules/rollout-status.js';
-import { kubeClientFromConfig, selectorOf } from '../gitops/adapters/kube.js';
+import { kubeClientFromConfig } from '../gitops/adapters/kube.js';
+import { selectorOf } from '../gitops/rules/rollout-status.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {

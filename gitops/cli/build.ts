@@ -34,7 +34,6 @@ Registry credentials come from REGISTRY_USERNAME / REGISTRY_PASSWORD (or REGISTR
 /** `gitops build`: build, tag and optionally push an image. */
 export const buildCommand: CliCommand = {
   name: 'build',
-  summary: 'build (and push) the image tagged with the commit SHA',
   usage,
   options: {
     context: { type: 'string' },

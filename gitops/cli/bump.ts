@@ -98,7 +98,6 @@ async function locate(
 /** `gitops bump`: pin an image in an overlay and commit (and push) it. */
 export const bumpCommand: CliCommand = {
   name: 'bump',
-  summary: 'pin an image (tag + digest) in an overlay and commit/push it',
   usage,
   options: {
     overlay: { type: 'string' },

@@ -11,7 +11,6 @@ export interface CliIO {
 /** One `gitops <name>` sub-command: its flags, its help text, and what it does with the parsed flags. */
 export interface CliCommand {
   name: string;
-  summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   /** Runs the command; returns the process exit code. Throws GitopsError for failures the user can act on. */

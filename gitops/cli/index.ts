@@ -1,20 +1,50 @@
+/**
+ * The `gitops` command line: finds the command, parses its flags strictly, runs it, and maps errors to
+ * exit codes. Each command's module (and what it pulls in: yaml, the Kubernetes client) is loaded only
+ * when that command runs, so `gitops --help` starts in about the time node itself takes.
+ */
 import { parseArgs } from 'node:util';
 import { describeError } from '../errors.js';
 import type { CliCommand, CliIO } from './command.js';
-import { bumpCommand } from './bump.js';
-import { renderCommand } from './render.js';
-import { promoteCommand } from './promote.js';
-import { buildCommand } from './build.js';
-import { verifyCommand } from './verify.js';
-import { revertCommand } from './revert.js';
 
-const commands: CliCommand[] = [
-  bumpCommand,
-  renderCommand,
-  promoteCommand,
-  buildCommand,
-  verifyCommand,
-  revertCommand,
+/** A command as the overview lists it; `load` imports its module. */
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<CliCommand>;
+}
+
+const commands: CommandEntry[] = [
+  {
+    name: 'bump',
+    summary: 'pin an image (tag + digest) in an overlay and commit/push it',
+    load: async () => (await import('./bump.js')).bumpCommand,
+  },
+  {
+    name: 'render',
+    summary: 'render an overlay with Kustomize',
+    load: async () => (await import('./render.js')).renderCommand,
+  },
+  {
+    name: 'promote',
+    summary: 'promote the digest of one overlay to another through a pull request',
+    load: async () => (await import('./promote.js')).promoteCommand,
+  },
+  {
+    name: 'build',
+    summary: 'build (and push) the image tagged with the commit SHA',
+    load: async () => (await import('./build.js')).buildCommand,
+  },
+  {
+    name: 'verify',
+    summary: 'wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure',
+    load: async () => (await import('./verify.js')).verifyCommand,
+  },
+  {
+    name: 'revert',
+    summary: 'revert a bump or promotion (roll back), once',
+    load: async () => (await import('./revert.js')).revertCommand,
+  },
 ];
 
 function overview(): string {
@@ -43,11 +73,12 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.out(overview());
     return name ? 0 : 2;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.err(`gitops: unknown command '${name}'\n\n${overview()}`);
     return 2;
   }
+  const command = await entry.load();
   let values: Record<string, string | boolean | string[] | boolean[] | undefined>;
   try {
     ({ values } = parseArgs({

@@ -29,7 +29,6 @@ The token is read from GITHUB_TOKEN only, never from a flag, and is never printe
 /** `gitops promote`: copy a verified digest from one overlay to another through a pull request. */
 export const promoteCommand: CliCommand = {
   name: 'promote',
-  summary: 'Promote the digest of one overlay to another through a pull request',
   usage,
   options: {
     from: { type: 'string' },

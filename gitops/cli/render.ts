@@ -40,7 +40,6 @@ export function summarize(yamlText: string): { resources: string[]; images: stri
 /** `gitops render`: render an overlay with the real Kustomize. */
 export const renderCommand: CliCommand = {
   name: 'render',
-  summary: 'render an overlay with Kustomize',
   usage,
   options: { overlay: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, io) {

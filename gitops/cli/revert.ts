@@ -25,7 +25,6 @@ Options:
 /** `gitops revert`: revert a gitops bump or promotion commit. */
 export const revertCommand: CliCommand = {
   name: 'revert',
-  summary: 'revert a bump or promotion (roll back), once',
   usage,
   options: {
     commit: { type: 'string' },

@@ -73,7 +73,6 @@ function describe(res: VerifyResult, app: string, revision: string): string[] {
 /** `gitops verify`: watch Argo CD and the rollout of a revision; optionally roll back. */
 export const verifyCommand: CliCommand = {
   name: 'verify',
-  summary: 'Wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure',
   usage,
   options: {
     app: { type: 'string' },

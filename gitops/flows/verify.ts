@@ -10,10 +10,10 @@ import {
   DEFAULT_SETTLE_MS,
 } from '../rules/argocd-status.js';
 import type { AppVerdict } from '../rules/argocd-status.js';
-import { evaluateRollout } from '../rules/rollout-status.js';
+import { evaluateRollout, selectorOf } from '../rules/rollout-status.js';
 import type { RolloutVerdict } from '../rules/rollout-status.js';
-import { KubeApiError, selectorOf } from '../adapters/kube.js';
-import type { KubeClient } from '../adapters/kube.js';
+import { KubeApiError } from '../adapters/kube-api.js';
+import type { KubeClient } from '../adapters/kube-api.js';
 import { GitopsError, InputError } from '../errors.js';
 import { retry } from '../retry.js';
 import { checkBranch, checkCommitSha, checkKubeName } from '../rules/names.js';

@@ -8,8 +8,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateApplication } from '../../gitops/rules/argocd-status.js';
-import type { KubeClient } from '../../gitops/adapters/kube.js';
-import { kubeClientFromConfig, selectorOf } from '../../gitops/adapters/kube.js';
+import type { KubeClient } from '../../gitops/adapters/kube-api.js';
+import { kubeClientFromConfig } from '../../gitops/adapters/kube.js';
+import { selectorOf } from '../../gitops/rules/rollout-status.js';
 import { readImage, setImage } from '../../gitops/rules/kustomization.js';
 import { evaluateRollout } from '../../gitops/rules/rollout-status.js';
 import type { RolloutVerdict } from '../../gitops/rules/rollout-status.js';

@@ -10,7 +10,7 @@ import { verifyRolloutAction } from '../../../actions/verify-rollout/src/main.js
 import type { VerifyDeps } from '../../../actions/verify-rollout/src/main.js';
 import { runAction } from '../../../gitops/action/runtime.js';
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
-import type { KubeClient } from '../../../gitops/adapters/kube.js';
+import type { KubeClient } from '../../../gitops/adapters/kube-api.js';
 import { recordingRuntime } from './recording-runtime.js';
 
 const SHA = 'f'.repeat(40);
