@@ -1,4 +1,6 @@
 import {
+  GitopsError,
+  InputError,
   __name,
   describeError
 } from "./chunks/chunk-FIVESTVZ.js";
@@ -49,6 +51,16 @@ function overview() {
   ].join("\n");
 }
 __name(overview, "overview");
+function errorJson(err) {
+  if (!(err instanceof GitopsError)) return { code: "INTERNAL", message: describeError(err) };
+  return {
+    code: err.code,
+    message: err.message,
+    ...err.hint ? { hint: err.hint } : {},
+    ...err instanceof InputError ? { input: err.input } : {}
+  };
+}
+__name(errorJson, "errorJson");
 var processIO = {
   out: /* @__PURE__ */ __name((line) => process.stdout.write(`${line}
 `), "out"),
@@ -93,6 +105,7 @@ ${command.usage}`);
     return await command.run(values, io);
   } catch (err) {
     io.err(`gitops ${name}: ${describeError(err)}`);
+    if (values.json === true) io.out(JSON.stringify({ error: errorJson(err) }));
     return 1;
   }
 }

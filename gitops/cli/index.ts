@@ -4,7 +4,7 @@
  * when that command runs, so `gitops --help` starts in about the time node itself takes.
  */
 import { parseArgs } from 'node:util';
-import { describeError } from '../errors.js';
+import { GitopsError, InputError, describeError } from '../errors.js';
 import type { CliCommand, CliIO } from './command.js';
 
 /** A command as the overview lists it; `load` imports its module. */
@@ -59,6 +59,16 @@ function overview(): string {
   ].join('\n');
 }
 
+function errorJson(err: unknown): Record<string, string> {
+  if (!(err instanceof GitopsError)) return { code: 'INTERNAL', message: describeError(err) };
+  return {
+    code: err.code,
+    message: err.message,
+    ...(err.hint ? { hint: err.hint } : {}),
+    ...(err instanceof InputError ? { input: err.input } : {}),
+  };
+}
+
 const processIO: CliIO = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
@@ -99,6 +109,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     return await command.run(values, io);
   } catch (err) {
     io.err(`gitops ${name}: ${describeError(err)}`);
+    // With --json, stdout still holds exactly one object: the error, with its stable code.
+    if (values.json === true) io.out(JSON.stringify({ error: errorJson(err) }));
     return 1;
   }
 }

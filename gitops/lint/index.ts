@@ -1,7 +1,7 @@
 // lintRepository: renders every overlay (overlays/*) and argocd/, validates each rendered object
 // against the Kubernetes and Argo CD schemas, applies the manifest policy, and checks the
 // workflows (actionlint + workflow policy). Every finding points at a repository file and line.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Finding } from './finding.js';
 import { sortFindings } from './finding.js';
@@ -10,6 +10,7 @@ import type { ObjectRef } from './manifest-objects.js';
 import { checkPolicy } from './manifest-policy.js';
 import { validateObjects } from './manifest-schema.js';
 import { RenderError, renderOverlay } from '../adapters/kustomize.js';
+import { readRepoFile } from '../adapters/repo-files.js';
 import { findKustomizationFile, locateImageEntry, sourceIndexFor } from './source-locator.js';
 import type { SourceIndex } from './source-locator.js';
 import { checkWorkflows, runActionlint } from './workflows.js';
@@ -98,7 +99,7 @@ export async function lintKustomization(
   }
   const objects = parseManifestStream(text, target);
   const index = await sourceIndexFor(root, dir);
-  const kustomizationText = await readFile(kustomizationFile, 'utf8');
+  const kustomizationText = await readRepoFile(root, relative(root, kustomizationFile));
   const findings: Finding[] = [];
   const skipped: string[] = [];
 

@@ -1,11 +1,12 @@
 // Runs actionlint over .github/workflows and turns its JSON report into findings, plus the
 // workflow policy rules. actionlint comes from scripts/install-actionlint.sh (built from its Go
 // module into .cache/bin); without it the check is skipped with a reason, never passed silently.
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { GitopsError } from '../errors.js';
 import { runProcess } from '../adapters/process.js';
+import { readRepoFile } from '../adapters/repo-files.js';
 import type { Finding } from './finding.js';
 import { checkWorkflowPolicy } from './workflow-policy.js';
 
@@ -148,7 +149,7 @@ async function isExecutableOrReadable(path: string): Promise<boolean> {
 export async function checkWorkflows(root: string): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const file of await listWorkflowFiles(root)) {
-    out.push(...checkWorkflowPolicy(file, await readFile(join(root, file), 'utf8')));
+    out.push(...checkWorkflowPolicy(file, await readRepoFile(root, file)));
   }
   return out;
 }
