@@ -39,6 +39,25 @@ export async function withInputNames<T>(
   }
 }
 
+/** A call to an HTTP API (GitHub, Kubernetes) failed; `status` is 0 when the server was not reached. */
+export class ApiCallError extends GitopsError {
+  constructor(
+    readonly operation: string,
+    readonly status: number,
+    detail: string,
+    code: string,
+    hint: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${operation} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`,
+      code,
+      hint,
+      options,
+    );
+  }
+}
+
 /** A tool the command needs (git, docker, kustomize, ...) is not installed. */
 export class MissingToolError extends GitopsError {
   constructor(

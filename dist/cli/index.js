@@ -3,49 +3,34 @@ import {
   InputError,
   __name,
   describeError
-} from "./chunks/chunk-FIVESTVZ.js";
+} from "./chunks/chunk-LSNGMJ2J.js";
 
 // gitops/cli/index.ts
 import { parseArgs } from "node:util";
-var commands = [
-  {
-    name: "bump",
-    summary: "pin an image (tag + digest) in an overlay and commit/push it",
-    load: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-MKGDKR5M.js")).bumpCommand, "load")
-  },
-  {
-    name: "render",
-    summary: "render an overlay with Kustomize",
-    load: /* @__PURE__ */ __name(async () => (await import("./chunks/render-5HMRHUHY.js")).renderCommand, "load")
-  },
-  {
-    name: "promote",
-    summary: "promote the digest of one overlay to another through a pull request",
-    load: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-RMO2WXNU.js")).promoteCommand, "load")
-  },
-  {
-    name: "build",
-    summary: "build (and push) the image tagged with the commit SHA",
-    load: /* @__PURE__ */ __name(async () => (await import("./chunks/build-WQIJQES4.js")).buildCommand, "load")
-  },
-  {
-    name: "verify",
-    summary: "wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure",
-    load: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-7XSMKWPK.js")).verifyCommand, "load")
-  },
-  {
-    name: "revert",
-    summary: "revert a bump or promotion (roll back), once",
-    load: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-MFQ35QZ3.js")).revertCommand, "load")
-  }
-];
+var summaries = {
+  bump: "pin an image (tag + digest) in an overlay and commit/push it",
+  render: "render an overlay with Kustomize",
+  promote: "promote the digest of one overlay to another through a pull request",
+  build: "build (and push) the image tagged with the commit SHA",
+  verify: "wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure",
+  revert: "revert a bump or promotion (roll back), once"
+};
+var loaders = {
+  bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-5VJGHXZT.js")).bumpCommand, "bump"),
+  render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
+  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-TXLOUTUO.js")).promoteCommand, "promote"),
+  build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-2YR4SZOO.js")).buildCommand, "build"),
+  verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-SXX4JKCV.js")).verifyCommand, "verify"),
+  revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-3N7O3RVZ.js")).revertCommand, "revert")
+};
 function overview() {
-  const width = Math.max(...commands.map((c) => c.name.length));
+  const names = Object.keys(summaries);
+  const width = Math.max(...names.map((n) => n.length));
   return [
     "Usage: gitops <command> [options]",
     "",
     "Commands:",
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...names.map((n) => `  ${n.padEnd(width)}  ${summaries[n]}`),
     "",
     "Run 'gitops <command> --help' for a command's options."
   ].join("\n");
@@ -75,14 +60,14 @@ async function main(argv, io = processIO) {
     io.out(overview());
     return name ? 0 : 2;
   }
-  const entry = commands.find((c) => c.name === name);
-  if (!entry) {
+  const load = Object.hasOwn(loaders, name) ? loaders[name] : void 0;
+  if (!load) {
     io.err(`gitops: unknown command '${name}'
 
 ${overview()}`);
     return 2;
   }
-  const command = await entry.load();
+  const command = await load();
   let values;
   try {
     ({ values } = parseArgs({

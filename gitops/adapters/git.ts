@@ -105,18 +105,30 @@ export class Git {
     return res.code === 0 ? res.stdout.trim() : undefined;
   }
 
-  /** True when `ancestor` is `descendant` or in its history. */
+  /** True when `ancestor` is `descendant` or in its history; GitError when either is not a known commit. */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-    const res = await this.tryRun(['merge-base', '--is-ancestor', ancestor, descendant]);
-    if (res.code === 0) return true;
-    if (res.code === 1) return false;
+    const known = await this.ancestry(ancestor, descendant);
+    if (known !== undefined) return known;
     throw new GitError(
       ['merge-base', '--is-ancestor', ancestor, descendant],
-      res.code,
-      res.stderr,
-      res.stdout,
+      128,
+      `${ancestor} or ${descendant} is not a commit here`,
+      '',
       this.cwd,
     );
+  }
+
+  /**
+   * Whether `ancestor` is in the history of `descendant`; undefined when either is not a commit known here
+   * (a SHA from another repository, or beyond a shallow history).
+   */
+  async ancestry(ancestor: string, descendant: string): Promise<boolean | undefined> {
+    const args = ['merge-base', '--is-ancestor', ancestor, descendant];
+    const res = await this.tryRun(args);
+    if (res.code === 0) return true;
+    if (res.code === 1) return false;
+    if (/not a valid|bad object|unknown revision/i.test(res.stderr)) return undefined;
+    throw new GitError(args, res.code, res.stderr, res.stdout, this.cwd);
   }
 
   /** The repository's top-level directory containing cwd. */

@@ -3,7 +3,7 @@
  * The implementation over @kubernetes/client-node (kube.ts) is loaded only where a client is built, so
  * code that merely handles these types does not pay for parsing the library.
  */
-import { GitopsError } from '../errors.js';
+import { ApiCallError } from '../errors.js';
 
 /** The cluster reads and writes verify uses; objects are returned as the API's JSON shapes. */
 export interface KubeClient {
@@ -16,15 +16,12 @@ export interface KubeClient {
 }
 
 /** A Kubernetes API call failed; carries the HTTP status (0 when the server was not reached). */
-export class KubeApiError extends GitopsError {
-  constructor(
-    readonly operation: string,
-    readonly status: number,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
+export class KubeApiError extends ApiCallError {
+  constructor(operation: string, status: number, detail: string, options?: { cause?: unknown }) {
     super(
-      `${operation} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`,
+      operation,
+      status,
+      detail,
       status === 404 ? 'KUBE_NOT_FOUND' : 'KUBE_API_FAILED',
       status === 401 || status === 403
         ? 'check the kubeconfig credentials and the RBAC rules for this user'

@@ -5,6 +5,7 @@
  * UTF-8, and atomic writes.
  */
 import { lstatSync, realpathSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { open, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { GitopsError, InputError } from '../errors.js';
@@ -136,7 +137,7 @@ function exists(path: string): boolean {
  */
 export function findKustomization(root: string, overlay: string, input = 'overlay'): string {
   const dir = join(root, overlay);
-  if (!exists(dir) || !statSyncSafe(dir)?.isDirectory()) {
+  if (!exists(dir) || !statIfExists(dir)?.isDirectory()) {
     throw new InputError(input, `'${overlay}' is not a directory in the repository`);
   }
   const realDir = resolveInside(root, overlay);
@@ -153,11 +154,11 @@ export function findKustomization(root: string, overlay: string, input = 'overla
   return real;
 }
 
-function statSyncSafe(path: string): ReturnType<typeof statSync> | undefined {
+/** The stat of `path` through symlinks, or undefined when nothing (or a dangling link) is there. */
+export function statIfExists(path: string): Stats | undefined {
   try {
     return statSync(path);
   } catch (err) {
-    // A dangling symlink: there is nothing to read.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }

@@ -3,6 +3,7 @@ import { buildImage } from '../flows/build.js';
 import { InputError } from '../errors.js';
 import type { RegistryAuth } from '../adapters/registry.js';
 import type { CliCommand } from './command.js';
+import { flagOptions } from './command.js';
 import {
   boolFlag,
   listFlag,
@@ -35,17 +36,11 @@ Registry credentials come from REGISTRY_USERNAME / REGISTRY_PASSWORD (or REGISTR
 export const buildCommand: CliCommand = {
   name: 'build',
   usage,
-  options: {
-    context: { type: 'string' },
-    image: { type: 'string' },
-    tag: { type: 'string' },
-    file: { type: 'string' },
-    'build-arg': { type: 'string', multiple: true },
-    network: { type: 'string' },
-    source: { type: 'string' },
-    push: { type: 'boolean' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({
+    string: 'context image tag file network source',
+    boolean: 'push json',
+    repeatable: 'build-arg',
+  }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
     const buildArgs: Record<string, string> = {};

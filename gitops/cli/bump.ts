@@ -6,6 +6,7 @@ import { parseImageRef } from '../rules/image-ref.js';
 import { MAX_PUSH_ATTEMPTS, isCommitSha } from '../rules/names.js';
 import type { ImageOverride } from '../rules/kustomization.js';
 import type { CliCommand, CliIO } from './command.js';
+import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 
 const usage = `Usage: gitops bump --overlay DIR --image NAME --new-name REF --tag TAG --digest sha256:... [options]
@@ -99,21 +100,10 @@ async function locate(
 export const bumpCommand: CliCommand = {
   name: 'bump',
   usage,
-  options: {
-    overlay: { type: 'string' },
-    image: { type: 'string' },
-    'new-name': { type: 'string' },
-    tag: { type: 'string' },
-    digest: { type: 'string' },
-    'source-commit': { type: 'string' },
-    environment: { type: 'string' },
-    repo: { type: 'string' },
-    branch: { type: 'string' },
-    push: { type: 'boolean' },
-    force: { type: 'boolean' },
-    'max-attempts': { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({
+    string: 'overlay image new-name tag digest source-commit environment repo branch max-attempts',
+    boolean: 'push force json',
+  }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
     const attemptsRaw = stringFlag(values, 'max-attempts');

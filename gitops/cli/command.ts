@@ -19,3 +19,17 @@ export interface CliCommand {
     io: CliIO,
   ): Promise<number>;
 }
+
+/** parseArgs options from space-separated flag names: string, boolean and repeatable string flags. */
+export function flagOptions(spec: {
+  string?: string;
+  boolean?: string;
+  repeatable?: string;
+}): CliCommand['options'] {
+  const names = (list = ''): string[] => list.split(/\s+/).filter(Boolean);
+  return Object.fromEntries([
+    ...names(spec.string).map((name) => [name, { type: 'string' as const }]),
+    ...names(spec.boolean).map((name) => [name, { type: 'boolean' as const }]),
+    ...names(spec.repeatable).map((name) => [name, { type: 'string' as const, multiple: true }]),
+  ]);
+}

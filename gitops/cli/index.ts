@@ -7,53 +7,34 @@ import { parseArgs } from 'node:util';
 import { GitopsError, InputError, describeError } from '../errors.js';
 import type { CliCommand, CliIO } from './command.js';
 
-/** A command as the overview lists it; `load` imports its module. */
-interface CommandEntry {
-  name: string;
-  summary: string;
-  load: () => Promise<CliCommand>;
-}
+/** What `gitops --help` lists, in its order. */
+const summaries: Record<string, string> = {
+  bump: 'pin an image (tag + digest) in an overlay and commit/push it',
+  render: 'render an overlay with Kustomize',
+  promote: 'promote the digest of one overlay to another through a pull request',
+  build: 'build (and push) the image tagged with the commit SHA',
+  verify: 'wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure',
+  revert: 'revert a bump or promotion (roll back), once',
+};
 
-const commands: CommandEntry[] = [
-  {
-    name: 'bump',
-    summary: 'pin an image (tag + digest) in an overlay and commit/push it',
-    load: async () => (await import('./bump.js')).bumpCommand,
-  },
-  {
-    name: 'render',
-    summary: 'render an overlay with Kustomize',
-    load: async () => (await import('./render.js')).renderCommand,
-  },
-  {
-    name: 'promote',
-    summary: 'promote the digest of one overlay to another through a pull request',
-    load: async () => (await import('./promote.js')).promoteCommand,
-  },
-  {
-    name: 'build',
-    summary: 'build (and push) the image tagged with the commit SHA',
-    load: async () => (await import('./build.js')).buildCommand,
-  },
-  {
-    name: 'verify',
-    summary: 'wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure',
-    load: async () => (await import('./verify.js')).verifyCommand,
-  },
-  {
-    name: 'revert',
-    summary: 'revert a bump or promotion (roll back), once',
-    load: async () => (await import('./revert.js')).revertCommand,
-  },
-];
+/** Each command's module, imported only when that command runs. */
+const loaders: Record<string, () => Promise<CliCommand>> = {
+  bump: async () => (await import('./bump.js')).bumpCommand,
+  render: async () => (await import('./render.js')).renderCommand,
+  promote: async () => (await import('./promote.js')).promoteCommand,
+  build: async () => (await import('./build.js')).buildCommand,
+  verify: async () => (await import('./verify.js')).verifyCommand,
+  revert: async () => (await import('./revert.js')).revertCommand,
+};
 
 function overview(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+  const names = Object.keys(summaries);
+  const width = Math.max(...names.map((n) => n.length));
   return [
     'Usage: gitops <command> [options]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...names.map((n) => `  ${n.padEnd(width)}  ${summaries[n]}`),
     '',
     "Run 'gitops <command> --help' for a command's options.",
   ].join('\n');
@@ -83,12 +64,12 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.out(overview());
     return name ? 0 : 2;
   }
-  const entry = commands.find((c) => c.name === name);
-  if (!entry) {
+  const load = Object.hasOwn(loaders, name) ? loaders[name] : undefined;
+  if (!load) {
     io.err(`gitops: unknown command '${name}'\n\n${overview()}`);
     return 2;
   }
-  const command = await entry.load();
+  const command = await load();
   let values: Record<string, string | boolean | string[] | boolean[] | undefined>;
   try {
     ({ values } = parseArgs({

@@ -1,4 +1,5 @@
 import type { CliCommand } from './command.js';
+import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 import { InputError, withInputNames } from '../errors.js';
 import { parseRepository } from '../adapters/github.js';
@@ -30,19 +31,10 @@ The token is read from GITHUB_TOKEN only, never from a flag, and is never printe
 export const promoteCommand: CliCommand = {
   name: 'promote',
   usage,
-  options: {
-    from: { type: 'string' },
-    to: { type: 'string' },
-    image: { type: 'string' },
-    repo: { type: 'string' },
-    branch: { type: 'string' },
-    environment: { type: 'string' },
-    push: { type: 'boolean' },
-    'open-pr': { type: 'boolean' },
-    'github-repo': { type: 'string' },
-    'github-api-url': { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({
+    string: 'from to image repo branch environment github-repo github-api-url',
+    boolean: 'push open-pr json',
+  }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
     const from = requireFlag(values, 'from');

@@ -3,6 +3,7 @@ import { InputError, withInputNames } from '../errors.js';
 import { findToplevel, isGitUrl } from '../adapters/git.js';
 import { revertDeployment } from '../flows/revert.js';
 import type { CliCommand } from './command.js';
+import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 
 const usage = `Usage: gitops revert --commit SHA --reason TEXT [options]
@@ -26,14 +27,7 @@ Options:
 export const revertCommand: CliCommand = {
   name: 'revert',
   usage,
-  options: {
-    commit: { type: 'string' },
-    reason: { type: 'string' },
-    repo: { type: 'string' },
-    branch: { type: 'string' },
-    push: { type: 'boolean' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({ string: 'commit reason repo branch', boolean: 'push json' }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
     const commit = requireFlag(values, 'commit');

@@ -1,4 +1,5 @@
 import type { CliCommand } from './command.js';
+import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 import { InputError, withInputNames } from '../errors.js';
 import { validateVerifyOptions, verifyRollout } from '../flows/verify.js';
@@ -74,24 +75,11 @@ function describe(res: VerifyResult, app: string, revision: string): string[] {
 export const verifyCommand: CliCommand = {
   name: 'verify',
   usage,
-  options: {
-    app: { type: 'string' },
-    'app-namespace': { type: 'string' },
-    revision: { type: 'string' },
-    deployment: { type: 'string' },
-    namespace: { type: 'string' },
-    timeout: { type: 'string' },
-    poll: { type: 'string' },
-    settle: { type: 'string' },
-    'restart-threshold': { type: 'string' },
-    rollback: { type: 'boolean' },
-    repo: { type: 'string' },
-    branch: { type: 'string' },
-    'rollback-commit': { type: 'string' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({
+    string:
+      'app app-namespace revision deployment namespace timeout poll settle restart-threshold repo branch rollback-commit kubeconfig context',
+    boolean: 'rollback json',
+  }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
     const app = requireFlag(values, 'app');

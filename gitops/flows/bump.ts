@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitopsError, InputError } from '../errors.js';
 import type { Git } from '../adapters/git.js';
-import { GitError, isGitUrl, logEntries } from '../adapters/git.js';
+import { isGitUrl, logEntries } from '../adapters/git.js';
 import {
   environmentOf,
   findKustomization,
@@ -165,7 +165,7 @@ async function compareSource(
   force: boolean,
   log: (line: string) => void,
 ): Promise<boolean> {
-  const older = await isOlder(git, source, deployed);
+  const older = await git.ancestry(source, deployed);
   if (older !== undefined) return older;
   if (!(await hasCommit(git, source))) {
     if (!force) throw new UnknownSourceCommitError(source, deployed);
@@ -174,22 +174,6 @@ async function compareSource(
   }
   log(`deployed ${shortTag(deployed)} is not in the history; nothing newer to protect`);
   return false;
-}
-
-/** True when `source` is in the history of `deployed`; undefined when either commit is unknown here. */
-async function isOlder(git: Git, source: string, deployed: string): Promise<boolean | undefined> {
-  const res = await git.tryRun(['merge-base', '--is-ancestor', source, deployed]);
-  if (res.code === 0) return true;
-  if (res.code === 1) return false;
-  // 128: "not a valid commit name" — a SHA from another repository or beyond a shallow history.
-  if (/not a valid|bad object|unknown revision/i.test(res.stderr)) return undefined;
-  throw new GitError(
-    ['merge-base', '--is-ancestor', source, deployed],
-    res.code,
-    res.stderr,
-    res.stdout,
-    git.cwd,
-  );
 }
 
 function sameOverride(a: ImageOverride | undefined, b: ImageOverride): boolean {

@@ -73,9 +73,10 @@ export async function openWorkspace(opts: OpenWorkspaceOptions): Promise<Workspa
   const repo = checkRepo(opts.repo);
   const log = opts.log ?? (() => undefined);
   const root = await workTreeRoot(repo);
-  if (root && opts.mode === 'scratch') return openWorktree(root, branch, opts.sync, log);
-  if (root) return openCheckout(root, branch, opts.sync, log);
-  return openClone(repo, branch, log);
+  const how = { branch, sync: opts.sync, log };
+  if (root && opts.mode === 'scratch') return openWorktree(root, how);
+  if (root) return openCheckout(root, how);
+  return openClone(repo, how);
 }
 
 /** Runs `fn` in a workspace opened with `opts` and cleans up after it, whatever happens. */
@@ -95,12 +96,14 @@ async function hasOrigin(git: Git): Promise<boolean> {
   return (await git.tryRun(['remote', 'get-url', 'origin'])).code === 0;
 }
 
-async function openCheckout(
-  root: string,
-  branch: string,
-  sync: boolean,
-  log: (line: string) => void,
-): Promise<Workspace> {
+/** What the open* functions need besides where. */
+interface OpenHow {
+  branch: string;
+  sync: boolean;
+  log: (line: string) => void;
+}
+
+async function openCheckout(root: string, { branch, sync, log }: OpenHow): Promise<Workspace> {
   const git = new Git(root);
   if (!(await git.isClean())) {
     throw new GitopsError(
@@ -132,12 +135,7 @@ async function openCheckout(
   return ws;
 }
 
-async function openWorktree(
-  root: string,
-  branch: string,
-  sync: boolean,
-  log: (line: string) => void,
-): Promise<Workspace> {
+async function openWorktree(root: string, { branch, sync, log }: OpenHow): Promise<Workspace> {
   const clone = new Git(root);
   const hasRemote = await hasOrigin(clone);
   let start = `refs/heads/${branch}`;
@@ -165,11 +163,7 @@ async function openWorktree(
   };
 }
 
-async function openClone(
-  repo: string,
-  branch: string,
-  log: (line: string) => void,
-): Promise<Workspace> {
+async function openClone(repo: string, { branch, log }: OpenHow): Promise<Workspace> {
   const dir = await mkdtemp(join(tmpdir(), 'gitops-clone-'));
   const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {

@@ -1,13 +1,13 @@
 // Maps a rendered object (kind + metadata.name + a path inside it) back to the source YAML file
 // and line that define it, so a finding can point at e.g. deploy/deployment.yaml where the
 // container lacking a probe is written, not at kustomize's output.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parse as parseYaml, parseAllDocuments } from 'yaml';
 import type { Node, ParsedNode } from 'yaml';
 import type { ObjectRef, PathSegment } from './manifest-objects.js';
 import { isRecord } from './manifest-objects.js';
-import { KUSTOMIZATION_FILES, readRepoFile } from '../adapters/repo-files.js';
+import { KUSTOMIZATION_FILES, readRepoFile, statIfExists } from '../adapters/repo-files.js';
 
 /** A position in a repository file (1-based line and column). */
 export interface SourceLocation {
@@ -100,24 +100,7 @@ export class SourceIndex {
 
 /** The kustomization file in a directory, if there is one. */
 export async function findKustomizationFile(dir: string): Promise<string | undefined> {
-  for (const name of KUSTOMIZATION_FILES) {
-    const file = join(dir, name);
-    try {
-      if ((await stat(file)).isFile()) return file;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
-  return undefined;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
+  return KUSTOMIZATION_FILES.map((name) => join(dir, name)).find((f) => statIfExists(f)?.isFile());
 }
 
 /**
@@ -143,7 +126,8 @@ export async function kustomizationDirs(
       if (typeof entry !== 'string' || /^[a-z]+:\/\//i.test(entry) || entry.includes('?ref='))
         continue;
       const target = isAbsolute(entry) ? entry : join(dir, entry);
-      if (await isDirectory(target)) out.push(...(await kustomizationDirs(root, target, seen)));
+      if (statIfExists(target)?.isDirectory())
+        out.push(...(await kustomizationDirs(root, target, seen)));
     }
   }
   return out;

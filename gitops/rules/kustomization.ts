@@ -38,7 +38,7 @@ interface ParsedEntry {
   node: YAMLMap;
   override: ImageOverride;
   /** Fields written as plain scalars that YAML reads as a number, boolean, null or date (see readsAsString). */
-  unquoted: Field[];
+  readonly unquoted: Field[];
 }
 
 interface Parsed {
@@ -106,7 +106,10 @@ function parseKustomization(text: string, file: string): Parsed {
     return {
       node: item,
       override: readEntry(item, text, file, i, doc),
-      unquoted: unquoted(item, text),
+      // Checked only for the entries an edit touches: it parses each value twice.
+      get unquoted() {
+        return unquoted(item, text);
+      },
     };
   });
   return { ...base, root, imagesPair, images: value, entries };
@@ -518,7 +521,7 @@ export function setImage(
       file,
       `lists image '${image.name}' ${matches.length} times; keep one entry`,
     );
-  const match = matches[0];
+  const match = matches[0] && { ...matches[0], unquoted: matches[0].unquoted };
   const want = desiredEntry(image, match?.override);
   if (FIELDS.every((f) => want[f] === undefined)) {
     // Kustomize refuses an images entry that sets nothing.
@@ -535,7 +538,7 @@ export function setImage(
       ...extra,
       ...FIELDS.filter((f) => want[f] !== match.override[f] || match.unquoted.includes(f)),
     ];
-    refuseShared(parsed, match, parsed.entries.indexOf(match), changed, file);
+    refuseShared(parsed, match, parsed.entries.indexOf(matches[0] as ParsedEntry), changed, file);
   }
   const splices = match
     ? editEntry(text, match.node, want, match.override, match.unquoted, file)

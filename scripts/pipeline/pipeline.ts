@@ -128,20 +128,15 @@ export async function runPipeline(config: PipelineConfig, io: PipelineIO): Promi
     result.sha = source.sha;
     result.dirty = source.dirty;
 
-    if (config.skipLint) timeline.skip('lint', '--skip-lint');
-    else
-      await timeline.run(
-        'lint',
-        () => lintStage(ctx),
-        (d) => d,
-      );
-    if (config.skipTests) timeline.skip('test', '--skip-tests');
-    else
-      await timeline.run(
-        'test',
-        () => testStage(ctx),
-        (d) => d,
-      );
+    // The check stages, each skipped by its flag; their result is their detail line.
+    const checks = [
+      ['lint', config.skipLint, '--skip-lint', () => lintStage(ctx)],
+      ['test', config.skipTests, '--skip-tests', () => testStage(ctx)],
+    ] as const;
+    for (const [name, skip, flag, stage] of checks) {
+      if (skip) timeline.skip(name, flag);
+      else await timeline.run(name, stage, (d) => d);
+    }
 
     if (source.dirty) timeline.skip('registry', 'dirty tree: nothing is pushed');
     else {

@@ -87,13 +87,19 @@ export function readInputs(rt: ActionRuntime): LintInputs {
   };
 }
 
+// Runs a project tool (its node_modules/.bin entry) in the working directory.
+function runProjectTool(
+  tool: string,
+  toolArgs: string[],
+  inputs: LintInputs,
+  deps: LintDeps,
+): Promise<ToolRun> {
+  const { command, args } = toolCommand(tool, toolArgs, inputs.workingDirectory);
+  return deps.runTool(command, args, inputs.workingDirectory);
+}
+
 async function runEslint(inputs: LintInputs, deps: LintDeps): Promise<LintProblem[]> {
-  const { command, args } = toolCommand(
-    'eslint',
-    ['--format', 'json', '.'],
-    inputs.workingDirectory,
-  );
-  const res = await deps.runTool(command, args, inputs.workingDirectory);
+  const res = await runProjectTool('eslint', ['--format', 'json', '.'], inputs, deps);
   // eslint exits 1 when it found errors and 2 when it could not lint at all.
   if (res.code !== 0 && res.code !== 1) {
     throw new GitopsError(
@@ -105,12 +111,7 @@ async function runEslint(inputs: LintInputs, deps: LintDeps): Promise<LintProble
 }
 
 async function runTypecheck(inputs: LintInputs, deps: LintDeps): Promise<LintProblem[]> {
-  const { command, args } = toolCommand(
-    'tsc',
-    ['--noEmit', '--pretty', 'false'],
-    inputs.workingDirectory,
-  );
-  const res = await deps.runTool(command, args, inputs.workingDirectory);
+  const res = await runProjectTool('tsc', ['--noEmit', '--pretty', 'false'], inputs, deps);
   const problems = parseTscOutput(res.stdout, inputs.workingDirectory, inputs.root);
   if (res.code !== 0 && problems.length === 0) {
     throw new GitopsError(

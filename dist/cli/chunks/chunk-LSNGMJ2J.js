@@ -37,6 +37,23 @@ async function withInputNames(names, fn) {
   }
 }
 __name(withInputNames, "withInputNames");
+var ApiCallError = class extends GitopsError {
+  constructor(operation, status, detail, code, hint, options) {
+    super(
+      `${operation} failed${status ? ` (HTTP ${status})` : ""}: ${detail}`,
+      code,
+      hint,
+      options
+    );
+    this.operation = operation;
+    this.status = status;
+  }
+  operation;
+  status;
+  static {
+    __name(this, "ApiCallError");
+  }
+};
 var MissingToolError = class extends GitopsError {
   constructor(tool, hint) {
     super(`${tool} is not installed or not on PATH`, "MISSING_TOOL", hint);
@@ -59,6 +76,7 @@ export {
   GitopsError,
   InputError,
   withInputNames,
+  ApiCallError,
   MissingToolError,
   describeError
 };

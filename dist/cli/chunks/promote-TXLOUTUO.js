@@ -7,10 +7,10 @@ import {
   readRepoFile,
   setImage,
   writeRepoFile
-} from "./chunk-I7774Q7O.js";
+} from "./chunk-RYNRQQY3.js";
 import {
   renderOverlay
-} from "./chunk-YQIXMBFK.js";
+} from "./chunk-XXU3MF47.js";
 import {
   TRAILER,
   checkRepo,
@@ -21,44 +21,44 @@ import {
   shortDigest,
   shortTag,
   withWorkspace
-} from "./chunk-SP3DOFBZ.js";
+} from "./chunk-2HXESZSL.js";
 import {
   checkBranch,
   formatImageRef,
   isCommitSha,
   isDigest
-} from "./chunk-NVUC6ISV.js";
+} from "./chunk-M3M4HARC.js";
 import {
   boolFlag,
+  flagOptions,
   printOutput,
   progressLogger,
   requireFlag,
   stringFlag
-} from "./chunk-WT7WH53A.js";
+} from "./chunk-YO2BF2HZ.js";
 import {
+  ApiCallError,
   GitopsError,
   InputError,
   __name,
   withInputNames
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/adapters/github.ts
 var MAX_PR_BODY = 65536;
-var GithubApiError = class extends GitopsError {
+var GithubApiError = class extends ApiCallError {
+  static {
+    __name(this, "GithubApiError");
+  }
   constructor(operation, status, detail, options) {
     super(
-      `GitHub ${operation} failed${status ? ` (HTTP ${status})` : ""}: ${detail}`,
+      `GitHub ${operation}`,
+      status,
+      detail,
       "GITHUB_API_FAILED",
       status === 401 ? "check GITHUB_TOKEN" : status === 403 || status === 404 ? "the token needs contents: write and pull-requests: write on the repository" : void 0,
       options
     );
-    this.operation = operation;
-    this.status = status;
-  }
-  operation;
-  status;
-  static {
-    __name(this, "GithubApiError");
   }
 };
 function parseRepository(value, input = "github-repo") {
@@ -475,19 +475,10 @@ The token is read from GITHUB_TOKEN only, never from a flag, and is never printe
 var promoteCommand = {
   name: "promote",
   usage,
-  options: {
-    from: { type: "string" },
-    to: { type: "string" },
-    image: { type: "string" },
-    repo: { type: "string" },
-    branch: { type: "string" },
-    environment: { type: "string" },
-    push: { type: "boolean" },
-    "open-pr": { type: "boolean" },
-    "github-repo": { type: "string" },
-    "github-api-url": { type: "string" },
-    json: { type: "boolean" }
-  },
+  options: flagOptions({
+    string: "from to image repo branch environment github-repo github-api-url",
+    boolean: "push open-pr json"
+  }),
   async run(values, io) {
     const json = boolFlag(values, "json");
     const from = requireFlag(values, "from");

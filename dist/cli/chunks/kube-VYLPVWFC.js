@@ -3,11 +3,11 @@ import {
   ARGOCD_REFRESH_ANNOTATION,
   ARGOCD_VERSION,
   KubeApiError
-} from "./chunk-5SDX7E4G.js";
+} from "./chunk-HCDO6AGJ.js";
 import {
   InputError,
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/adapters/kube.ts
 import { existsSync } from "node:fs";

@@ -5,22 +5,23 @@ import {
   isDigest,
   parseImageRef,
   retry
-} from "./chunk-NVUC6ISV.js";
+} from "./chunk-M3M4HARC.js";
 import {
   boolFlag,
+  flagOptions,
   listFlag,
   printOutput,
   progressLogger,
   requireFlag,
   runProcess,
   stringFlag
-} from "./chunk-WT7WH53A.js";
+} from "./chunk-YO2BF2HZ.js";
 import {
   GitopsError,
   InputError,
   MissingToolError,
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/cli/build.ts
 import { resolve } from "node:path";
@@ -410,17 +411,11 @@ Registry credentials come from REGISTRY_USERNAME / REGISTRY_PASSWORD (or REGISTR
 var buildCommand = {
   name: "build",
   usage,
-  options: {
-    context: { type: "string" },
-    image: { type: "string" },
-    tag: { type: "string" },
-    file: { type: "string" },
-    "build-arg": { type: "string", multiple: true },
-    network: { type: "string" },
-    source: { type: "string" },
-    push: { type: "boolean" },
-    json: { type: "boolean" }
-  },
+  options: flagOptions({
+    string: "context image tag file network source",
+    boolean: "push json",
+    repeatable: "build-arg"
+  }),
   async run(values, io) {
     const json = boolFlag(values, "json");
     const buildArgs = {};

@@ -12,18 +12,18 @@ import {
   parseTrailingTrailers,
   syncWorkspace,
   withWorkspace
-} from "./chunk-SP3DOFBZ.js";
+} from "./chunk-2HXESZSL.js";
 import {
   MAX_PUSH_ATTEMPTS,
   checkBranch,
   checkCommitish,
   parseImageRef
-} from "./chunk-NVUC6ISV.js";
+} from "./chunk-M3M4HARC.js";
 import {
   GitopsError,
   InputError,
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/flows/revert.ts
 var ACCEPTED = "gitops reverts only its own deployments: a bump (Gitops-Action: bump trailer), a promotion (Gitops-Action: promote trailer, as committed, rebase-merged or squash-merged with the trailers of the commit or the PR description) or the merge commit of a promotion PR (second parent a promotion); revert anything else by hand";

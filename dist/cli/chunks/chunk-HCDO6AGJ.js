@@ -1,24 +1,22 @@
 import {
-  GitopsError,
+  ApiCallError,
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/adapters/kube-api.ts
-var KubeApiError = class extends GitopsError {
+var KubeApiError = class extends ApiCallError {
+  static {
+    __name(this, "KubeApiError");
+  }
   constructor(operation, status, detail, options) {
     super(
-      `${operation} failed${status ? ` (HTTP ${status})` : ""}: ${detail}`,
+      operation,
+      status,
+      detail,
       status === 404 ? "KUBE_NOT_FOUND" : "KUBE_API_FAILED",
       status === 401 || status === 403 ? "check the kubeconfig credentials and the RBAC rules for this user" : status === 404 ? "check the name and namespace" : void 0,
       options
     );
-    this.operation = operation;
-    this.status = status;
-  }
-  operation;
-  status;
-  static {
-    __name(this, "KubeApiError");
   }
 };
 var ARGOCD_GROUP = "argoproj.io";

@@ -2,7 +2,18 @@ import {
   InputError,
   MissingToolError,
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
+
+// gitops/cli/command.ts
+function flagOptions(spec) {
+  const names = /* @__PURE__ */ __name((list = "") => list.split(/\s+/).filter(Boolean), "names");
+  return Object.fromEntries([
+    ...names(spec.string).map((name) => [name, { type: "string" }]),
+    ...names(spec.boolean).map((name) => [name, { type: "boolean" }]),
+    ...names(spec.repeatable).map((name) => [name, { type: "string", multiple: true }])
+  ]);
+}
+__name(flagOptions, "flagOptions");
 
 // gitops/cli/output.ts
 function printOutput(io, json, output) {
@@ -102,6 +113,7 @@ __name(runProcess, "runProcess");
 
 export {
   runProcess,
+  flagOptions,
   printOutput,
   progressLogger,
   stringFlag,

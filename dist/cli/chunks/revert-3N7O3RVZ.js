@@ -1,22 +1,23 @@
 import {
   revertDeployment
-} from "./chunk-YNSB7P6R.js";
+} from "./chunk-227ZOE3E.js";
 import {
   findToplevel,
   isGitUrl
-} from "./chunk-SP3DOFBZ.js";
-import "./chunk-NVUC6ISV.js";
+} from "./chunk-2HXESZSL.js";
+import "./chunk-M3M4HARC.js";
 import {
   boolFlag,
+  flagOptions,
   printOutput,
   progressLogger,
   requireFlag,
   stringFlag
-} from "./chunk-WT7WH53A.js";
+} from "./chunk-YO2BF2HZ.js";
 import {
   InputError,
   withInputNames
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/cli/revert.ts
 import { resolve } from "node:path";
@@ -39,14 +40,7 @@ Options:
 var revertCommand = {
   name: "revert",
   usage,
-  options: {
-    commit: { type: "string" },
-    reason: { type: "string" },
-    repo: { type: "string" },
-    branch: { type: "string" },
-    push: { type: "boolean" },
-    json: { type: "boolean" }
-  },
+  options: flagOptions({ string: "commit reason repo branch", boolean: "push json" }),
   async run(values, io) {
     const json = boolFlag(values, "json");
     const commit = requireFlag(values, "commit");

@@ -1,14 +1,15 @@
 import {
   renderOverlay
-} from "./chunk-YQIXMBFK.js";
+} from "./chunk-XXU3MF47.js";
 import {
   boolFlag,
+  flagOptions,
   printOutput,
   requireFlag
-} from "./chunk-WT7WH53A.js";
+} from "./chunk-YO2BF2HZ.js";
 import {
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/cli/render.ts
 import { resolve } from "node:path";
@@ -47,7 +48,7 @@ __name(summarize, "summarize");
 var renderCommand = {
   name: "render",
   usage,
-  options: { overlay: { type: "string" }, json: { type: "boolean" } },
+  options: flagOptions({ string: "overlay", boolean: "json" }),
   async run(values, io) {
     const overlay = resolve(io.cwd, requireFlag(values, "overlay"));
     const yamlText = await renderOverlay(overlay);

@@ -3,16 +3,16 @@ import {
   backoffDelay,
   checkBranch,
   sleep
-} from "./chunk-NVUC6ISV.js";
+} from "./chunk-M3M4HARC.js";
 import {
   runProcess
-} from "./chunk-WT7WH53A.js";
+} from "./chunk-YO2BF2HZ.js";
 import {
   GitopsError,
   InputError,
   MissingToolError,
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/rules/redact.ts
 function maskCredentials(text) {
@@ -102,18 +102,29 @@ var Git = class {
     const res = await this.tryRun(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
     return res.code === 0 ? res.stdout.trim() : void 0;
   }
-  /** True when `ancestor` is `descendant` or in its history. */
+  /** True when `ancestor` is `descendant` or in its history; GitError when either is not a known commit. */
   async isAncestor(ancestor, descendant) {
-    const res = await this.tryRun(["merge-base", "--is-ancestor", ancestor, descendant]);
-    if (res.code === 0) return true;
-    if (res.code === 1) return false;
+    const known = await this.ancestry(ancestor, descendant);
+    if (known !== void 0) return known;
     throw new GitError(
       ["merge-base", "--is-ancestor", ancestor, descendant],
-      res.code,
-      res.stderr,
-      res.stdout,
+      128,
+      `${ancestor} or ${descendant} is not a commit here`,
+      "",
       this.cwd
     );
+  }
+  /**
+   * Whether `ancestor` is in the history of `descendant`; undefined when either is not a commit known here
+   * (a SHA from another repository, or beyond a shallow history).
+   */
+  async ancestry(ancestor, descendant) {
+    const args = ["merge-base", "--is-ancestor", ancestor, descendant];
+    const res = await this.tryRun(args);
+    if (res.code === 0) return true;
+    if (res.code === 1) return false;
+    if (/not a valid|bad object|unknown revision/i.test(res.stderr)) return void 0;
+    throw new GitError(args, res.code, res.stderr, res.stdout, this.cwd);
   }
   /** The repository's top-level directory containing cwd. */
   async toplevel() {
@@ -388,9 +399,10 @@ async function openWorkspace(opts) {
   const repo = checkRepo(opts.repo);
   const log = opts.log ?? (() => void 0);
   const root = await workTreeRoot(repo);
-  if (root && opts.mode === "scratch") return openWorktree(root, branch, opts.sync, log);
-  if (root) return openCheckout(root, branch, opts.sync, log);
-  return openClone(repo, branch, log);
+  const how = { branch, sync: opts.sync, log };
+  if (root && opts.mode === "scratch") return openWorktree(root, how);
+  if (root) return openCheckout(root, how);
+  return openClone(repo, how);
 }
 __name(openWorkspace, "openWorkspace");
 async function withWorkspace(opts, fn) {
@@ -406,7 +418,7 @@ async function hasOrigin(git) {
   return (await git.tryRun(["remote", "get-url", "origin"])).code === 0;
 }
 __name(hasOrigin, "hasOrigin");
-async function openCheckout(root, branch, sync, log) {
+async function openCheckout(root, { branch, sync, log }) {
   const git = new Git(root);
   if (!await git.isClean()) {
     throw new GitopsError(
@@ -438,7 +450,7 @@ async function openCheckout(root, branch, sync, log) {
   return ws;
 }
 __name(openCheckout, "openCheckout");
-async function openWorktree(root, branch, sync, log) {
+async function openWorktree(root, { branch, sync, log }) {
   const clone = new Git(root);
   const hasRemote = await hasOrigin(clone);
   let start = `refs/heads/${branch}`;
@@ -466,7 +478,7 @@ async function openWorktree(root, branch, sync, log) {
   };
 }
 __name(openWorktree, "openWorktree");
-async function openClone(repo, branch, log) {
+async function openClone(repo, { branch, log }) {
   const dir = await mkdtemp(join(tmpdir(), "gitops-clone-"));
   const cleanup = /* @__PURE__ */ __name(() => rm(dir, { recursive: true, force: true }), "cleanup");
   try {
@@ -601,7 +613,6 @@ async function restore(ws, head) {
 __name(restore, "restore");
 
 export {
-  GitError,
   findToplevel,
   ConflictError,
   logEntries,

@@ -7,9 +7,8 @@ import {
   setImage,
   validateOverride,
   writeRepoFile
-} from "./chunk-I7774Q7O.js";
+} from "./chunk-RYNRQQY3.js";
 import {
-  GitError,
   TRAILER,
   checkRepo,
   commitWithRetry,
@@ -22,7 +21,7 @@ import {
   parseTrailers,
   shortTag,
   withWorkspace
-} from "./chunk-SP3DOFBZ.js";
+} from "./chunk-2HXESZSL.js";
 import {
   MAX_PUSH_ATTEMPTS,
   checkBranch,
@@ -30,20 +29,21 @@ import {
   formatImageRef,
   isCommitSha,
   parseImageRef
-} from "./chunk-NVUC6ISV.js";
+} from "./chunk-M3M4HARC.js";
 import {
   boolFlag,
+  flagOptions,
   printOutput,
   progressLogger,
   requireFlag,
   stringFlag
-} from "./chunk-WT7WH53A.js";
+} from "./chunk-YO2BF2HZ.js";
 import {
   GitopsError,
   InputError,
   __name,
   withInputNames
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/cli/bump.ts
 import { isAbsolute, relative, resolve } from "node:path";
@@ -136,7 +136,7 @@ async function hasCommit(git, sha) {
 }
 __name(hasCommit, "hasCommit");
 async function compareSource(git, source, deployed, force, log) {
-  const older = await isOlder(git, source, deployed);
+  const older = await git.ancestry(source, deployed);
   if (older !== void 0) return older;
   if (!await hasCommit(git, source)) {
     if (!force) throw new UnknownSourceCommitError(source, deployed);
@@ -147,20 +147,6 @@ async function compareSource(git, source, deployed, force, log) {
   return false;
 }
 __name(compareSource, "compareSource");
-async function isOlder(git, source, deployed) {
-  const res = await git.tryRun(["merge-base", "--is-ancestor", source, deployed]);
-  if (res.code === 0) return true;
-  if (res.code === 1) return false;
-  if (/not a valid|bad object|unknown revision/i.test(res.stderr)) return void 0;
-  throw new GitError(
-    ["merge-base", "--is-ancestor", source, deployed],
-    res.code,
-    res.stderr,
-    res.stdout,
-    git.cwd
-  );
-}
-__name(isOlder, "isOlder");
 function sameOverride(a, b) {
   return !!a && a.newName === b.newName && a.newTag === b.newTag && a.digest === b.digest;
 }
@@ -340,21 +326,10 @@ __name(locate, "locate");
 var bumpCommand = {
   name: "bump",
   usage,
-  options: {
-    overlay: { type: "string" },
-    image: { type: "string" },
-    "new-name": { type: "string" },
-    tag: { type: "string" },
-    digest: { type: "string" },
-    "source-commit": { type: "string" },
-    environment: { type: "string" },
-    repo: { type: "string" },
-    branch: { type: "string" },
-    push: { type: "boolean" },
-    force: { type: "boolean" },
-    "max-attempts": { type: "string" },
-    json: { type: "boolean" }
-  },
+  options: flagOptions({
+    string: "overlay image new-name tag digest source-commit environment repo branch max-attempts",
+    boolean: "push force json"
+  }),
   async run(values, io) {
     const json = boolFlag(values, "json");
     const attemptsRaw = stringFlag(values, "max-attempts");

@@ -1,12 +1,12 @@
 import {
   runProcess
-} from "./chunk-WT7WH53A.js";
+} from "./chunk-YO2BF2HZ.js";
 import {
   GitopsError,
   InputError,
   MissingToolError,
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/adapters/kustomize.ts
 import { existsSync, statSync } from "node:fs";

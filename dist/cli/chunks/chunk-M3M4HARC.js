@@ -1,7 +1,7 @@
 import {
   InputError,
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/rules/names.ts
 var MAX_PUSH_ATTEMPTS = 10;

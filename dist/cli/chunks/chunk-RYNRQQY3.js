@@ -3,12 +3,12 @@ import {
   checkEnvironment,
   checkTag,
   parseImageRef
-} from "./chunk-NVUC6ISV.js";
+} from "./chunk-M3M4HARC.js";
 import {
   GitopsError,
   InputError,
   __name
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/adapters/repo-files.ts
 import { lstatSync, realpathSync, statSync } from "node:fs";
@@ -118,7 +118,7 @@ function exists(path) {
 __name(exists, "exists");
 function findKustomization(root, overlay, input = "overlay") {
   const dir = join(root, overlay);
-  if (!exists(dir) || !statSyncSafe(dir)?.isDirectory()) {
+  if (!exists(dir) || !statIfExists(dir)?.isDirectory()) {
     throw new InputError(input, `'${overlay}' is not a directory in the repository`);
   }
   const realDir = resolveInside(root, overlay);
@@ -135,7 +135,7 @@ function findKustomization(root, overlay, input = "overlay") {
   return real;
 }
 __name(findKustomization, "findKustomization");
-function statSyncSafe(path) {
+function statIfExists(path) {
   try {
     return statSync(path);
   } catch (err) {
@@ -143,7 +143,7 @@ function statSyncSafe(path) {
     throw err;
   }
 }
-__name(statSyncSafe, "statSyncSafe");
+__name(statIfExists, "statIfExists");
 async function readRepoFile(root, rel, maxBytes = MAX_REPO_FILE_BYTES) {
   const real = resolveInside(root, rel);
   const handle = await open(join(root, real), "r");
@@ -254,7 +254,10 @@ function parseKustomization(text, file) {
     return {
       node: item,
       override: readEntry(item, text, file, i, doc),
-      unquoted: unquoted(item, text)
+      // Checked only for the entries an edit touches: it parses each value twice.
+      get unquoted() {
+        return unquoted(item, text);
+      }
     };
   });
   return { ...base, root, imagesPair, images: value, entries };
@@ -594,7 +597,7 @@ function setImage(text, image, file = "kustomization.yaml") {
       file,
       `lists image '${image.name}' ${matches.length} times; keep one entry`
     );
-  const match = matches[0];
+  const match = matches[0] && { ...matches[0], unquoted: matches[0].unquoted };
   const want = desiredEntry(image, match?.override);
   if (FIELDS.every((f) => want[f] === void 0)) {
     throw new InputError(
@@ -610,7 +613,7 @@ function setImage(text, image, file = "kustomization.yaml") {
       ...extra,
       ...FIELDS.filter((f) => want[f] !== match.override[f] || match.unquoted.includes(f))
     ];
-    refuseShared(parsed, match, parsed.entries.indexOf(match), changed, file);
+    refuseShared(parsed, match, parsed.entries.indexOf(matches[0]), changed, file);
   }
   const splices = match ? editEntry(text, match.node, want, match.override, match.unquoted, file) : [appendEntry(text, parsed, want, file)];
   const eol = text.includes("\r\n") ? "\r\n" : "\n";

@@ -1,32 +1,33 @@
 import {
   KubeApiError
-} from "./chunk-5SDX7E4G.js";
+} from "./chunk-HCDO6AGJ.js";
 import {
   findRevertOf,
   revertDeployment
-} from "./chunk-YNSB7P6R.js";
+} from "./chunk-227ZOE3E.js";
 import {
   openWorkspace
-} from "./chunk-SP3DOFBZ.js";
+} from "./chunk-2HXESZSL.js";
 import {
   checkBranch,
   checkCommitSha,
   checkKubeName,
   retry
-} from "./chunk-NVUC6ISV.js";
+} from "./chunk-M3M4HARC.js";
 import {
   boolFlag,
+  flagOptions,
   printOutput,
   progressLogger,
   requireFlag,
   stringFlag
-} from "./chunk-WT7WH53A.js";
+} from "./chunk-YO2BF2HZ.js";
 import {
   GitopsError,
   InputError,
   __name,
   withInputNames
-} from "./chunk-FIVESTVZ.js";
+} from "./chunk-LSNGMJ2J.js";
 
 // gitops/rules/argocd-status.ts
 var DEFAULT_SETTLE_MS = 5e3;
@@ -664,24 +665,10 @@ __name(describe, "describe");
 var verifyCommand = {
   name: "verify",
   usage,
-  options: {
-    app: { type: "string" },
-    "app-namespace": { type: "string" },
-    revision: { type: "string" },
-    deployment: { type: "string" },
-    namespace: { type: "string" },
-    timeout: { type: "string" },
-    poll: { type: "string" },
-    settle: { type: "string" },
-    "restart-threshold": { type: "string" },
-    rollback: { type: "boolean" },
-    repo: { type: "string" },
-    branch: { type: "string" },
-    "rollback-commit": { type: "string" },
-    kubeconfig: { type: "string" },
-    context: { type: "string" },
-    json: { type: "boolean" }
-  },
+  options: flagOptions({
+    string: "app app-namespace revision deployment namespace timeout poll settle restart-threshold repo branch rollback-commit kubeconfig context",
+    boolean: "rollback json"
+  }),
   async run(values, io) {
     const json = boolFlag(values, "json");
     const app = requireFlag(values, "app");
@@ -721,7 +708,7 @@ var verifyCommand = {
     };
     const res = await withInputNames(FLAGS, async () => {
       validateVerifyOptions(options);
-      const { kubeClientFromConfig } = await import("./kube-6RJE2N3Y.js");
+      const { kubeClientFromConfig } = await import("./kube-VYLPVWFC.js");
       const kube = kubeClientFromConfig({
         kubeconfig: stringFlag(values, "kubeconfig"),
         context: stringFlag(values, "context")
