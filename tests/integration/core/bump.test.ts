@@ -14,7 +14,14 @@ import { ConflictError } from '../../../gitops/adapters/git.js';
 import { readImage, setImage } from '../../../gitops/rules/kustomization.js';
 import { revertDeployment } from '../../../gitops/flows/revert.js';
 import { parseTrailers } from '../../../gitops/rules/trailers.js';
-import { commitMessages, createGitFixture, git, showFile } from '../../helpers/git-fixture.js';
+import {
+  commitMessages,
+  createGitFixture,
+  digestFor,
+  fixtureBump,
+  git,
+  showFile,
+} from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
 
 import { jest } from '@jest/globals';
@@ -22,23 +29,7 @@ import { jest } from '@jest/globals';
 jest.setTimeout(120_000);
 
 const FILE = 'overlays/minikube/kustomization.yaml';
-const digestFor = (sha: string): string => `sha256:${sha}${sha.slice(0, 24)}`;
-
-function bumpOpts(repo: string, sha: string, extra: Partial<BumpOptions> = {}): BumpOptions {
-  return {
-    repo,
-    overlay: 'overlays/minikube',
-    image: {
-      name: 'score-api',
-      newName: '127.0.0.1:5000/score-api',
-      newTag: sha,
-      digest: digestFor(sha),
-    },
-    sourceCommit: sha,
-    push: true,
-    ...extra,
-  };
-}
+const bumpOpts = fixtureBump;
 
 async function bumpCommits(fx: GitFixture): Promise<Record<string, string>[]> {
   return (await commitMessages(fx.remote))
@@ -225,9 +216,8 @@ describe('bumpOverlay', () => {
     // Shuffle start order so the newest is not always first or last.
     const order = [3, 7, 0, 5, 1, 6, 2, 4];
     const results: BumpResult[] = await Promise.all(
-      order.map((i) =>
-        bumpOverlay(bumpOpts(clones[i] as string, shas[i] as string, { maxAttempts: 20 })),
-      ),
+      // The default attempts (MAX_PUSH_ATTEMPTS) must carry eight racers through.
+      order.map((i) => bumpOverlay(bumpOpts(clones[i] as string, shas[i] as string))),
     );
     const newest = shas[7] as string;
     expect(await deployedTag(fx)).toBe(newest);
@@ -239,6 +229,8 @@ describe('bumpOverlay', () => {
     const history = await git(fx.remote, ['log', '--format=%H', 'main']);
     for (const r of committed) expect(history.split('\n')).toContain(r.commit);
     expect(new Set(bumps.map((b) => b['Source-Commit'])).size).toBe(bumps.length);
+    // Linear: no merge commits.
+    expect(await git(fx.remote, ['rev-list', '--merges', 'main'])).toBe('');
     // Every version of the file on main is valid YAML with a well-formed entry.
     for (const sha of (await git(fx.remote, ['log', '--format=%H', 'main', '--', FILE])).split(
       '\n',

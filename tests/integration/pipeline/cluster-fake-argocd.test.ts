@@ -10,16 +10,14 @@ import { runPipeline } from '../../../scripts/pipeline/pipeline.js';
 import { installFakeArgoCd } from '../../fakes/fake-argocd.js';
 import { startFakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';
 import type { FakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';
+import { SHARED_REGISTRY, engineEnv, testConfig } from './helpers.js';
 import {
-  SHARED_REGISTRY,
   bareClone,
   cleanupTemp,
-  engineEnv,
-  git,
+  gitSync as git,
   makeSourceRepo,
   tempDir,
-  testConfig,
-} from './helpers.js';
+} from '../../helpers/git-fixture.js';
 
 let fake: FakeKubeApiServer | undefined;
 afterAll(async () => {

@@ -3,18 +3,9 @@
  * bare remotes, a dedicated registry and podman API service on loopback, and the pipeline run as a process.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { PipelineConfig } from '../../../scripts/pipeline/defaults.js';
 import { Redactor } from '../../../gitops/rules/redact.js';
@@ -25,8 +16,8 @@ import {
   startRegistry,
 } from '../../../scripts/pipeline/registry-server.js';
 import type { RegistryServer } from '../../../scripts/pipeline/registry-server.js';
+import { REPO_ROOT as ROOT, tempDir } from '../../helpers/git-fixture.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const MAIN = join(ROOT, 'scripts/pipeline/main.ts');
 // By absolute URL: the pipeline runs in temporary repositories that have no node_modules of their own.
 export const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -34,71 +25,6 @@ export const PODMAN_SOCKET = '/run/podman/podman.sock';
 export const SHARED_REGISTRY = '127.0.0.1:5000';
 
 const execFileP = promisify(execFile);
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'dev',
-  GIT_AUTHOR_EMAIL: 'dev@example.com',
-  GIT_COMMITTER_NAME: 'dev',
-  GIT_COMMITTER_EMAIL: 'dev@example.com',
-};
-
-/** Runs git synchronously and returns trimmed stdout. */
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    env: GIT_ENV,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
-
-const dirs: string[] = [];
-/** A temporary folder removed by cleanupTemp(). */
-export function tempDir(prefix = 'pipeline-it-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-/** Removes every folder tempDir made. */
-export function cleanupTemp(): void {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-
-/** A working repository with the project's real deploy/ and overlays/ (plus `extra` paths), one commit. */
-export function makeSourceRepo(extra: string[] = []): string {
-  const work = tempDir('pipeline-src-');
-  git(work, 'init', '--quiet', '--initial-branch=main');
-  for (const p of ['deploy', 'overlays', ...extra]) {
-    cpSync(join(ROOT, p), join(work, p), {
-      recursive: true,
-      filter: (src) => !src.includes('node_modules'),
-    });
-  }
-  writeFileSync(join(work, 'app.txt'), 'v0\n');
-  writeFileSync(join(work, '.gitignore'), '.cache/\nnode_modules/\n');
-  git(work, 'add', '-A');
-  git(work, 'commit', '--quiet', '-m', 'initial');
-  return work;
-}
-
-/** Adds `n` commits changing app.txt (v1, v2, ... after the last one); returns their SHAs oldest first. */
-export function addCommits(work: string, n: number): string[] {
-  const shas: string[] = [];
-  const last = Number(/^v(\d+)/.exec(readFileSync(join(work, 'app.txt'), 'utf8'))?.[1] ?? 0);
-  for (let i = last + 1; i <= last + n; i += 1) {
-    writeFileSync(join(work, 'app.txt'), `v${i}\n`);
-    git(work, 'commit', '--quiet', '-am', `app v${i}`);
-    shas.push(git(work, 'rev-parse', 'HEAD'));
-  }
-  return shas;
-}
-
-/** A bare clone of `work` (the GitOps remote). */
-export function bareClone(work: string): string {
-  const bare = join(tempDir('pipeline-remote-'), 'remote.git');
-  git(tmpdir(), 'clone', '--quiet', '--bare', work, bare);
-  return bare;
-}
 
 /** A PipelineConfig for tests: everything explicit, lint and tests skipped. */
 export function testConfig(repoRoot: string, over: Partial<PipelineConfig> = {}): PipelineConfig {
@@ -285,9 +211,4 @@ export function runPipelineProcess(
       resolvePromise({ code: code ?? 128, stdout, stderr });
     });
   });
-}
-
-/** The files of a commit in a bare repository. */
-export function filesAt(repo: string, rev: string): string[] {
-  return git(repo, 'ls-tree', '-r', '--name-only', rev).split('\n').filter(Boolean);
 }

@@ -5,18 +5,15 @@ import { join } from 'node:path';
 import { buildStage } from '../../../scripts/pipeline/build-stage.js';
 import { deployedSha, serviceRepo } from './service-repo.js';
 import {
-  bareClone,
-  cleanupTemp,
   engineEnv,
-  git,
   registryTags,
   runPipelineProcess,
   startPodmanService,
   startTestRegistry,
-  tempDir,
   testConfig,
   testContext,
 } from './helpers.js';
+import { bareClone, cleanupTemp, gitSync as git, tempDir } from '../../helpers/git-fixture.js';
 import { freePort } from '../../../scripts/pipeline/registry-server.js';
 
 const stops: (() => Promise<void>)[] = [];

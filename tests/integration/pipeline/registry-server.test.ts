@@ -11,7 +11,7 @@ import {
   registryAnswers,
   startRegistry,
 } from '../../../scripts/pipeline/registry-server.js';
-import { cleanupTemp, tempDir } from './helpers.js';
+import { cleanupTemp, tempDir } from '../../helpers/git-fixture.js';
 
 const pids: number[] = [];
 afterAll(() => {

@@ -7,14 +7,12 @@ import { containerDeployStage } from '../../../scripts/pipeline/deploy-stage.js'
 import { TRAILER, parseTrailers } from '../../../gitops/rules/trailers.js';
 import {
   SHARED_REGISTRY,
-  bareClone,
-  cleanupTemp,
   engineEnv,
-  git,
   runPipelineProcess,
   testConfig,
   testContext,
 } from './helpers.js';
+import { bareClone, cleanupTemp, gitSync as git } from '../../helpers/git-fixture.js';
 
 const repository = `pipeline-it/rollback-${process.pid}`;
 afterAll(async () => {
@@ -50,7 +48,7 @@ test('a bad release is detected, reverted exactly once, and its commit is refuse
     image: { ref: string };
     deploy: { reason: string };
   };
-  expect({ code: bad.code, result: result.result }).toEqual({ code: 3, result: 'rolled-back' });
+  expect({ code: bad.code, result: result.result, stderr: bad.code === 3 ? "" : bad.stderr }).toEqual({ code: 3, result: "rolled-back", stderr: "" });
   expect(result.bump.status).toBe('committed');
   expect(result.deploy.reason).toMatch(/exited with 1 before it was ready/);
   expect(result.revert.status).toBe('reverted');

@@ -3,17 +3,14 @@
 // searched for the password and the token, on success and on a failed login.
 import { serviceRepo } from './service-repo.js';
 import {
-  bareClone,
-  cleanupTemp,
   engineEnv,
-  git,
   makeHtpasswd,
   registryTags,
   runPipelineProcess,
   startPodmanService,
   startTestRegistry,
-  tempDir,
 } from './helpers.js';
+import { bareClone, cleanupTemp, gitSync as git, tempDir } from '../../helpers/git-fixture.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterAll(async () => {
