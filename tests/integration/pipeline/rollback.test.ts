@@ -48,7 +48,11 @@ test('a bad release is detected, reverted exactly once, and its commit is refuse
     image: { ref: string };
     deploy: { reason: string };
   };
-  expect({ code: bad.code, result: result.result, stderr: bad.code === 3 ? "" : bad.stderr }).toEqual({ code: 3, result: "rolled-back", stderr: "" });
+  expect({
+    code: bad.code,
+    result: result.result,
+    stderr: bad.code === 3 ? '' : bad.stderr,
+  }).toEqual({ code: 3, result: 'rolled-back', stderr: '' });
   expect(result.bump.status).toBe('committed');
   expect(result.deploy.reason).toMatch(/exited with 1 before it was ready/);
   expect(result.revert.status).toBe('reverted');
