@@ -164,6 +164,29 @@ export function statIfExists(path: string): Stats | undefined {
   }
 }
 
+/** An overlay of a checkout, checked once: its directory and kustomization file (both repository-relative). */
+export interface OverlayFile {
+  dir: string;
+  file: string;
+  read(): Promise<string>;
+  write(text: string): Promise<void>;
+}
+
+/**
+ * The overlay `overlay` (a path inside `root`) with its kustomization file found and checked (containment,
+ * a file not a directory) before anything is read; InputError naming `input` otherwise.
+ */
+export function openOverlay(root: string, overlay: string, input = 'overlay'): OverlayFile {
+  const dir = overlayPath(root, overlay, input);
+  const file = findKustomization(root, dir, input);
+  return {
+    dir,
+    file,
+    read: () => readRepoFile(root, file),
+    write: (text) => writeRepoFile(root, file, text),
+  };
+}
+
 /**
  * Reads a repository file as text: inside the working tree, at most `maxBytes` (checked before reading),
  * and valid UTF-8 (a BOM is kept, so writing the text back keeps every byte an edit does not touch).

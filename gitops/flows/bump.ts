@@ -3,13 +3,7 @@ import { join } from 'node:path';
 import { GitopsError, InputError } from '../errors.js';
 import type { Git } from '../adapters/git.js';
 import { isGitUrl, logEntries } from '../adapters/git.js';
-import {
-  environmentOf,
-  findKustomization,
-  overlayPath,
-  readRepoFile,
-  writeRepoFile,
-} from '../adapters/repo-files.js';
+import { environmentOf, openOverlay } from '../adapters/repo-files.js';
 import { formatImageRef, parseImageRef } from '../rules/image-ref.js';
 import type { ImageOverride } from '../rules/kustomization.js';
 import { readImage, setImage, validateOverride } from '../rules/kustomization.js';
@@ -196,15 +190,13 @@ export async function bumpOverlay(opts: BumpOptions): Promise<BumpResult> {
     statSync(opts.repo).isDirectory() &&
     existsSync(join(opts.repo, '.git'))
   ) {
-    const overlay = overlayPath(opts.repo, opts.overlay);
-    findKustomization(opts.repo, overlay);
-    environmentOf(overlay, opts.environment);
+    environmentOf(openOverlay(opts.repo, opts.overlay).dir, opts.environment);
   }
   const workspace = { repo: opts.repo, branch, sync: opts.push, log };
   return withWorkspace(workspace, async (ws) => {
     await ensureFullHistory(ws, log);
-    const overlay = overlayPath(ws.dir, opts.overlay);
-    const file = findKustomization(ws.dir, overlay);
+    const target = openOverlay(ws.dir, opts.overlay);
+    const { dir: overlay, file } = target;
     const environment = environmentOf(overlay, opts.environment);
     const want: ImageOverride = { name: opts.image.name };
     if (opts.image.newName !== undefined) want.newName = opts.image.newName;
@@ -217,7 +209,7 @@ export async function bumpOverlay(opts: BumpOptions): Promise<BumpResult> {
     });
     const source = opts.sourceCommit;
     // Read (and so check) the file once before any write.
-    setImage(await readRepoFile(ws.dir, file), want, file);
+    setImage(await target.read(), want, file);
 
     type Outcome = Pick<BumpResult, 'status' | 'message' | 'previous'>;
     const run = await commitWithRetry<Outcome>(ws, {
@@ -227,7 +219,7 @@ export async function bumpOverlay(opts: BumpOptions): Promise<BumpResult> {
       log,
       isGitopsCommit: (message) => gitopsAction(message) !== undefined,
       attempt: async () => {
-        const text = await readRepoFile(ws.dir, file);
+        const text = await target.read();
         const current = readImage(text, want.name, file);
         if (!opts.force) {
           const revert = await findRollback(ws.git, source);
@@ -254,7 +246,7 @@ export async function bumpOverlay(opts: BumpOptions): Promise<BumpResult> {
             };
           }
         }
-        await writeRepoFile(ws.dir, file, edit.text);
+        await target.write(edit.text);
         const commit = await ws.git.commit(
           formatBumpMessage({
             environment,

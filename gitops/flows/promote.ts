@@ -10,13 +10,7 @@ import { pushCommit, remoteBranchTip } from '../adapters/git.js';
 import { MAX_PR_BODY, upsertPullRequest } from '../adapters/github.js';
 import type { GithubTarget } from '../adapters/github.js';
 import { renderOverlay } from '../adapters/kustomize.js';
-import {
-  environmentOf,
-  findKustomization,
-  overlayPath,
-  readRepoFile,
-  writeRepoFile,
-} from '../adapters/repo-files.js';
+import { environmentOf, openOverlay, overlayPath } from '../adapters/repo-files.js';
 import { formatImageRef, isDigest } from '../rules/image-ref.js';
 import { listImages, readImage, setImage } from '../rules/kustomization.js';
 import type { ImageOverride } from '../rules/kustomization.js';
@@ -102,10 +96,12 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
   return withWorkspace(workspace, async (ws) => {
     const git = ws.git;
     const baseCommit = await git.run(['rev-parse', 'HEAD']);
-    const fromFile = findKustomization(ws.dir, from, 'from');
-    const toFile = findKustomization(ws.dir, to, 'to');
-    const fromText = await readRepoFile(ws.dir, fromFile);
-    const toText = await readRepoFile(ws.dir, toFile);
+    const fromOverlay = openOverlay(ws.dir, from, 'from');
+    const target = openOverlay(ws.dir, to, 'to');
+    const fromFile = fromOverlay.file;
+    const toFile = target.file;
+    const fromText = await fromOverlay.read();
+    const toText = await target.read();
 
     const source = pickSourceImage(fromText, fromFile, opts.image);
     if (!source.digest || !isDigest(source.digest)) {
@@ -139,7 +135,7 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
     }
 
     const before = await renderOverlay(join(ws.dir, to));
-    await writeRepoFile(ws.dir, toFile, edit.text);
+    await target.write(edit.text);
     const after = await renderOverlay(join(ws.dir, to));
     const diff = unifiedDiff(
       before,

@@ -3,7 +3,7 @@
  * action's lintRepository + ESLint + tsc) and test (jest). Build, bump and deploy live in *-stage.ts.
  */
 import { join } from 'node:path';
-import { findKustomization, overlayPath, readRepoFile } from '../../gitops/adapters/repo-files.js';
+import { openOverlay } from '../../gitops/adapters/repo-files.js';
 import { GitopsError, InputError } from '../../gitops/errors.js';
 import type { ImageOverride } from '../../gitops/rules/kustomization.js';
 import { readImage } from '../../gitops/rules/kustomization.js';
@@ -39,9 +39,9 @@ export async function validateOverlay(
   overlay: string,
   imageName: string,
 ): Promise<ImageOverride> {
-  const rel = overlayPath(root, overlay);
-  const file = findKustomization(root, rel);
-  const entry = readImage(await readRepoFile(root, file), imageName, file);
+  const target = openOverlay(root, overlay);
+  const file = target.file;
+  const entry = readImage(await target.read(), imageName, file);
   if (!entry)
     throw new InputError(
       file,

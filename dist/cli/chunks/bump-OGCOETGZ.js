@@ -1,13 +1,10 @@
 import {
   environmentOf,
-  findKustomization,
-  overlayPath,
+  openOverlay,
   readImage,
-  readRepoFile,
   setImage,
-  validateOverride,
-  writeRepoFile
-} from "./chunk-RYNRQQY3.js";
+  validateOverride
+} from "./chunk-WMOLLYDF.js";
 import {
   TRAILER,
   checkRepo,
@@ -156,15 +153,13 @@ async function bumpOverlay(opts) {
   const log = opts.log ?? (() => void 0);
   const branch = opts.branch ?? "main";
   if (!isGitUrl(opts.repo) && statSync(opts.repo).isDirectory() && existsSync(join(opts.repo, ".git"))) {
-    const overlay = overlayPath(opts.repo, opts.overlay);
-    findKustomization(opts.repo, overlay);
-    environmentOf(overlay, opts.environment);
+    environmentOf(openOverlay(opts.repo, opts.overlay).dir, opts.environment);
   }
   const workspace = { repo: opts.repo, branch, sync: opts.push, log };
   return withWorkspace(workspace, async (ws) => {
     await ensureFullHistory(ws, log);
-    const overlay = overlayPath(ws.dir, opts.overlay);
-    const file = findKustomization(ws.dir, overlay);
+    const target = openOverlay(ws.dir, opts.overlay);
+    const { dir: overlay, file } = target;
     const environment = environmentOf(overlay, opts.environment);
     const want = { name: opts.image.name };
     if (opts.image.newName !== void 0) want.newName = opts.image.newName;
@@ -176,7 +171,7 @@ async function bumpOverlay(opts) {
       digest: want.digest
     });
     const source = opts.sourceCommit;
-    setImage(await readRepoFile(ws.dir, file), want, file);
+    setImage(await target.read(), want, file);
     const run = await commitWithRetry(ws, {
       path: file,
       push: opts.push,
@@ -184,7 +179,7 @@ async function bumpOverlay(opts) {
       log,
       isGitopsCommit: /* @__PURE__ */ __name((message) => gitopsAction(message) !== void 0, "isGitopsCommit"),
       attempt: /* @__PURE__ */ __name(async () => {
-        const text = await readRepoFile(ws.dir, file);
+        const text = await target.read();
         const current = readImage(text, want.name, file);
         if (!opts.force) {
           const revert = await findRollback(ws.git, source);
@@ -210,7 +205,7 @@ async function bumpOverlay(opts) {
             };
           }
         }
-        await writeRepoFile(ws.dir, file, edit.text);
+        await target.write(edit.text);
         const commit2 = await ws.git.commit(
           formatBumpMessage({
             environment,

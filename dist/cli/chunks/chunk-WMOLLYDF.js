@@ -144,6 +144,17 @@ function statIfExists(path) {
   }
 }
 __name(statIfExists, "statIfExists");
+function openOverlay(root, overlay, input = "overlay") {
+  const dir = overlayPath(root, overlay, input);
+  const file = findKustomization(root, dir, input);
+  return {
+    dir,
+    file,
+    read: /* @__PURE__ */ __name(() => readRepoFile(root, file), "read"),
+    write: /* @__PURE__ */ __name((text) => writeRepoFile(root, file, text), "write")
+  };
+}
+__name(openOverlay, "openOverlay");
 async function readRepoFile(root, rel, maxBytes = MAX_REPO_FILE_BYTES) {
   const real = resolveInside(root, rel);
   const handle = await open(join(root, real), "r");
@@ -633,9 +644,7 @@ __name(setImage, "setImage");
 export {
   overlayPath,
   environmentOf,
-  findKustomization,
-  readRepoFile,
-  writeRepoFile,
+  openOverlay,
   listImages,
   readImage,
   validateOverride,

@@ -1,13 +1,11 @@
 import {
   environmentOf,
-  findKustomization,
   listImages,
+  openOverlay,
   overlayPath,
   readImage,
-  readRepoFile,
-  setImage,
-  writeRepoFile
-} from "./chunk-RYNRQQY3.js";
+  setImage
+} from "./chunk-WMOLLYDF.js";
 import {
   renderOverlay
 } from "./chunk-XXU3MF47.js";
@@ -236,10 +234,12 @@ async function promote(opts) {
   return withWorkspace(workspace, async (ws) => {
     const git = ws.git;
     const baseCommit = await git.run(["rev-parse", "HEAD"]);
-    const fromFile = findKustomization(ws.dir, from, "from");
-    const toFile = findKustomization(ws.dir, to, "to");
-    const fromText = await readRepoFile(ws.dir, fromFile);
-    const toText = await readRepoFile(ws.dir, toFile);
+    const fromOverlay = openOverlay(ws.dir, from, "from");
+    const target = openOverlay(ws.dir, to, "to");
+    const fromFile = fromOverlay.file;
+    const toFile = target.file;
+    const fromText = await fromOverlay.read();
+    const toText = await target.read();
     const source = pickSourceImage(fromText, fromFile, opts.image);
     if (!source.digest || !isDigest(source.digest)) {
       throw new InputError(
@@ -269,7 +269,7 @@ async function promote(opts) {
       };
     }
     const before = await renderOverlay(join(ws.dir, to));
-    await writeRepoFile(ws.dir, toFile, edit.text);
+    await target.write(edit.text);
     const after = await renderOverlay(join(ws.dir, to));
     const diff = unifiedDiff(
       before,
