@@ -10,7 +10,7 @@ import type { ObjectRef } from './manifest-objects.js';
 import { checkPolicy } from './manifest-policy.js';
 import { validateObjects } from './manifest-schema.js';
 import { RenderError, renderOverlay } from '../adapters/kustomize.js';
-import { readRepoFile } from '../adapters/repo-files.js';
+import { readRepoFile, resolveInside, statIfExists } from '../adapters/repo-files.js';
 import { findKustomizationFile, locateImageEntry, sourceIndexFor } from './source-locator.js';
 import type { SourceIndex } from './source-locator.js';
 import { checkWorkflows, runActionlint } from './workflows.js';
@@ -79,6 +79,8 @@ export async function lintKustomization(
   const dir = join(root, target);
   const kustomizationFile = (await findKustomizationFile(dir)) ?? join(dir, 'kustomization.yaml');
   const kustomizationPath = toRepoPath(root, kustomizationFile);
+  // A kustomization (or its folder) linked outside the repository is refused before Kustomize reads it.
+  if (statIfExists(kustomizationFile)) resolveInside(root, kustomizationPath);
   let text: string;
   try {
     text = await render(dir);

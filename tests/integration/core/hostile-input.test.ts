@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main } from '../../../gitops/cli/index.js';
-import { MAX_REPO_FILE_BYTES } from '../../../gitops/adapters/repo-files.js';
+import { MAX_REPO_FILE_BYTES, PathEscapeError } from '../../../gitops/adapters/repo-files.js';
+import { lintRepository } from '../../../gitops/lint/index.js';
 import { captureIO, runBin } from '../../helpers/cli-io.js';
 import { FIXTURE_IDENTITY, createGitFixture, git, showFile } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
@@ -112,6 +113,24 @@ describe('files outside the repository (issue 17 items 2 and 3)', () => {
     expect(readFileSync(join(target, 'kustomization.yaml'), 'utf8')).toBe(text);
     expect(await remoteMain()).toBe(before);
     expect(await git(clone, ['status', '--porcelain'])).toBe('');
+  });
+
+  it('lint (the lint action) refuses an overlay whose kustomization is linked outside, before rendering', async () => {
+    const secret = join(outside, 'lint-secret.yaml');
+    await writeFile(secret, 'resources: []\n# token: hunter2\n');
+    const clone = await pushLayout({ 'overlays/linked/kustomization.yaml': { symlink: secret } });
+    let rendered = 0;
+    const err = await lintRepository(clone, {
+      render: async () => {
+        rendered += 1;
+        return '';
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PathEscapeError);
+    expect((err as Error).message).toMatch(
+      /overlays\/\w+\/kustomization\.yaml resolves to .*, outside the working tree/,
+    );
+    expect(rendered).toBe(0);
   });
 });
 
