@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { ENGINE_HINT, containerEngineEnv } from './container-engine.js';
 import { GitopsError, InputError, MissingToolError } from './errors.js';
 import { isCommitSha, parseImageRef } from './image-ref.js';
 import type { RegistryAuth } from './registry.js';
@@ -57,7 +58,7 @@ function docker(args: string[], input?: string): Promise<Exec> {
     const child = execFile(
       'docker',
       args,
-      { env: process.env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      { env: containerEngineEnv(process.env), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
           reject(
@@ -97,7 +98,7 @@ export async function checkDocker(): Promise<{ server: string; buildx: boolean }
   if (res.code !== 0 || res.stdout.trim() === '') {
     throw new MissingToolError(
       'docker engine',
-      `the docker CLI found no engine (${tail(res.stderr, 1) || 'no answer'}); start Docker or podman (bash scripts/ci-env.sh) and set DOCKER_HOST`,
+      `the docker CLI found no engine (${tail(res.stderr, 1) || 'no answer'}); ${ENGINE_HINT}`,
     );
   }
   const buildx = (await docker(['buildx', 'version'])).code === 0;

@@ -7,10 +7,11 @@ import {
   describeError,
 } from '../../actions/src/errors.js';
 import { existsSync } from 'node:fs';
+import { engineVariables } from '../../actions/src/container-engine.js';
 import { kubeconfigPath } from './kubeconfig.js';
 import type { PipelineConfig } from './defaults.js';
 import { syncLocalRemote } from './gitops-remote.js';
-import { PreflightError, checkTools, readSource, useEngineSocket } from './preflight.js';
+import { PreflightError, checkTools, readSource } from './preflight.js';
 import type { SourceState } from './preflight.js';
 import { redactorFromEnv } from './redact.js';
 import type { Redactor } from './redact.js';
@@ -107,7 +108,9 @@ export async function runPipeline(config: PipelineConfig, io: PipelineIO): Promi
     const source: SourceState = await timeline.run(
       'preflight',
       async () => {
-        const set = useEngineSocket(io.env);
+        // The caller's env object: every later stage's docker call uses the engine found here.
+        const set = engineVariables(io.env);
+        Object.assign(io.env, set);
         if (set.DOCKER_HOST) ctx.log(`using the container engine at ${set.DOCKER_HOST}`);
         const state = await readSource(config.repoRoot);
         if (state.dirty && !config.allowDirty) {
