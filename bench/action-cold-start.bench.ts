@@ -1,15 +1,18 @@
 // Cold start of each bundled action: from spawning `node dist/index.cjs` to its first line on stdout,
 // and to its exit, with an invalid input so it stops right after loading and validating (the runner pays
 // this load time on every step). Median of RUNS runs after one warm-up (page cache); goal < 300 ms.
-import { spawn } from 'node:child_process';
+// On the Node 24 the runner uses for `runs.using: node24` (tools/node24), not the machine's Node.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { node24 } from '../tests/helpers/node24.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const GOAL_MS = 300;
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const node = node24();
 
 // One input per action that fails validation at once (the same path every real run goes through first).
 const badInput: Record<string, Record<string, string>> = {
@@ -30,7 +33,7 @@ function once(bundle: string, env: NodeJS.ProcessEnv, args: string[] = [bundle])
   return new Promise((resolvePromise, reject) => {
     const start = process.hrtime.bigint();
     let firstLineMs: number | undefined;
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(node, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout.on('data', () => {
       firstLineMs ??= Number(process.hrtime.bigint() - start) / 1e6;
     });
@@ -61,7 +64,7 @@ const baseEnv: NodeJS.ProcessEnv = {
 };
 
 console.log(
-  `node ${process.version}, ${RUNS} runs per action after one warm-up, goal < ${GOAL_MS} ms to the first line`,
+  `node ${spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim()}, ${RUNS} runs per action after one warm-up, goal < ${GOAL_MS} ms to the first line`,
 );
 console.log(
   `${'action'.padEnd(16)} ${'size KiB'.padStart(9)} ${'first line'.padStart(11)} ${'exit'.padStart(9)} ${'min-max first'.padStart(15)}`,
