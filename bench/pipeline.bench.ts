@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { containerEngineEnv } from '../actions/src/container-engine.js';
+import { containerEngineEnv } from '../gitops/adapters/container-engine.js';
 import { bumpStage } from '../scripts/pipeline/bump-stage.js';
 import { Redactor } from '../scripts/pipeline/redact.js';
 import type { PipelineConfig } from '../scripts/pipeline/defaults.js';

@@ -1,5 +1,5 @@
 # Sourced by the shell scripts that call the docker CLI: finds the container engine the way
-# actions/src/container-engine.ts does for the TypeScript code (keep the two in step). DOCKER_HOST or
+# gitops/adapters/container-engine.ts does for the TypeScript code (keep the two in step). DOCKER_HOST or
 # DOCKER_CONTEXT as the user set them; else Docker's own socket; else podman's Docker API socket, which
 # scripts/ci-env.sh starts.
 PODMAN_SOCK=/run/podman/podman.sock

@@ -16,7 +16,7 @@ export default async function removeTestImages() {
   if (process.env.KEEP_TEST_IMAGES === '1') return;
   // A global teardown is plain JavaScript outside Jest's transform: tsx loads the TypeScript helper.
   const { containerEngineEnv } = await tsImport(
-    '../actions/src/container-engine.ts',
+    '../gitops/adapters/container-engine.ts',
     import.meta.url,
   );
   const env = containerEngineEnv();

@@ -1,7 +1,7 @@
 /** Checks, before any side effect, that the tools the pipeline drives are here, and reads the source commit. */
-import { ENGINE_HINT } from '../../actions/src/container-engine.js';
-import { GitopsError } from '../../actions/src/errors.js';
-import { Git } from '../../actions/src/git.js';
+import { ENGINE_HINT } from '../../gitops/adapters/container-engine.js';
+import { GitopsError } from '../../gitops/errors.js';
+import { Git } from '../../gitops/adapters/git.js';
 import { runCommand } from './proc.js';
 
 export const SETUP_HINT =

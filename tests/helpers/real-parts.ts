@@ -6,9 +6,9 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { containerEngineProblem } from '../../actions/src/container-engine.js';
-import { describeError } from '../../actions/src/errors.js';
-import { findRenderer } from '../../actions/src/render.js';
+import { containerEngineProblem } from '../../gitops/adapters/container-engine.js';
+import { describeError } from '../../gitops/errors.js';
+import { findRenderer } from '../../gitops/adapters/kustomize.js';
 import { registryAnswers } from '../../scripts/pipeline/registry-server.js';
 
 /** Why a part is missing (with what to do), or undefined when it is here. */

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containerEngineEnv } from '../../../actions/src/container-engine.js';
+import { containerEngineEnv } from '../../../gitops/adapters/container-engine.js';
 import { SHARED_REGISTRY as REGISTRY, imageParts, needs } from '../../helpers/real-parts.js';
 import { errors, runAction } from './run-action.js';
 

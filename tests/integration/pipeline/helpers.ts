@@ -13,7 +13,7 @@ import { Redactor } from '../../../scripts/pipeline/redact.js';
 import type { StageContext } from '../../../scripts/pipeline/stages.js';
 import { freePort, startRegistry } from '../../../scripts/pipeline/registry-server.js';
 import type { RegistryServer } from '../../../scripts/pipeline/registry-server.js';
-import { containerEngineEnv } from '../../../actions/src/container-engine.js';
+import { containerEngineEnv } from '../../../gitops/adapters/container-engine.js';
 import type { Missing } from '../../helpers/real-parts.js';
 import { SHARED_REGISTRY, imageParts, toolMissing } from '../../helpers/real-parts.js';
 

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import {
   containerEngineEnv,
   containerEngineProblem,
-} from '../../../actions/src/container-engine.js';
+} from '../../../gitops/adapters/container-engine.js';
 import { BASE_IMAGES } from '../../../scripts/pipeline/build-stage.js';
 import { needs } from '../../helpers/real-parts.js';
 
