@@ -110,8 +110,8 @@ if ((${#packages[@]})) && ! command -v apt-get >/dev/null 2>&1; then
     Do: install them with this system's package manager (the setup is made for Debian 12 / Ubuntu), then run again.")
 fi
 if ! command -v docker >/dev/null 2>&1; then
-  problems+=("the docker CLI is missing (the tests and the pipeline drive podman through it; no Debian package ships the client alone).
-    Do: install Docker's docker-ce-cli (https://docs.docker.com/engine/install/debian/), or Debian's docker.io, then run again.")
+  problems+=("the docker CLI is missing (the tests and the pipeline drive podman through it). Setup does not install it: Debian's docker.io would bring a Docker daemon along.
+    Do: install Docker's docker-ce-cli (https://docs.docker.com/engine/install/debian/), then run again.")
 fi
 if ! command -v kubectl >/dev/null 2>&1 && ! command -v kustomize >/dev/null 2>&1; then
   problems+=("neither kubectl nor kustomize is installed (the lint, the pipeline and the tests render the overlays with Kustomize).
