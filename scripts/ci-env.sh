@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2086 # $SUDO is empty or "sudo -n": split into words on purpose
 # The machine-wide parts the tests, the benches, the pipeline and the e2e step use, on Debian/Ubuntu:
 # Debian packages (podman serving the Docker API, the CNCF registry, buildah, skopeo, apache2-utils,
 # etcd, redis, ...), podman's configuration, podman's Docker API service and the registry on
@@ -11,7 +12,7 @@
 # Env:   SETUP_QUIET=1 hides the lines that say all is in place (never what is installed or started).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=container-engine.sh
+# shellcheck source=scripts/container-engine.sh
 . scripts/container-engine.sh
 
 REGISTRY_ADDR=${REGISTRY_ADDR:-127.0.0.1:5000}
@@ -72,6 +73,7 @@ done
 port_open() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
 registry_answers() {
   local status
+  # shellcheck disable=SC2016 # expanded by the inner bash
   status=$(
     timeout 3 bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" && printf "GET /v2/ HTTP/1.0\r\nHost: %s\r\n\r\n" "$1" >&3 && head -n 1 <&3' _ "$1" 2>/dev/null
   ) || return 1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the shell scripts that call the docker CLI: finds the container engine the way
 # gitops/adapters/container-engine.ts does for the TypeScript code (keep the two in step). DOCKER_HOST or
 # DOCKER_CONTEXT as the user set them; else Docker's own socket; else podman's Docker API socket, which

@@ -10,7 +10,7 @@
 # Usage: bash scripts/make-base-images.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=container-engine.sh
+# shellcheck source=scripts/container-engine.sh
 . scripts/container-engine.sh
 
 BASE_IMAGE=${BASE_IMAGE:-localhost/node-base:24}
