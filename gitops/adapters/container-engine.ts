@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export const PODMAN_SOCKET = '/run/podman/podman.sock';
+const PODMAN_SOCKET = '/run/podman/podman.sock';
 const DOCKER_SOCKET = '/var/run/docker.sock';
 // podman 4 serves Docker API 1.41; a newer docker CLI would otherwise ask for a version podman refuses.
 const PODMAN_API_VERSION = '1.41';
@@ -48,7 +48,7 @@ export function containerEngineProblem(
       { env: engineEnv, timeout: 15_000, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT')
-          resolve(`the docker CLI is not installed (${ENGINE_HINT})`);
+          resolve("the docker CLI is not installed (install Docker's docker-ce-cli)");
         else if (err || stdout.trim() === '') {
           const detail = (stderr || err?.message || 'no answer').trim().split('\n')[0];
           resolve(`no container engine answers at ${where}: ${detail} (${ENGINE_HINT})`);

@@ -21,8 +21,6 @@ type DescribeFn = (name: string, fn: () => void) => void;
 export interface Gate {
   test: TestFn;
   describe: DescribeFn;
-  /** The missing parts and why, or undefined when all are here. */
-  missing: Missing;
 }
 
 /** A real part a CI run needs is missing: the test fails with this instead of being skipped. */
@@ -41,7 +39,7 @@ export class MissingPartError extends Error {
 /** Gates tests on parts, e.g. `needs({ 'container engine': await containerEngineProblem() })`. */
 export function needs(parts: Record<string, Missing>): Gate {
   const absent = Object.entries(parts).filter((p): p is [string, string] => p[1] !== undefined);
-  if (absent.length === 0) return { test, describe, missing: undefined };
+  if (absent.length === 0) return { test, describe };
   const names = absent.map(([part]) => part);
   const reasons = absent.map(([, why]) => why).join('; ');
   if (process.env.CI === 'true') {
@@ -54,11 +52,10 @@ export function needs(parts: Record<string, Missing>): Gate {
         describe.skip(name, fn);
         test(`${name} (needs ${names.join(', ')})`, fail);
       },
-      missing: reasons,
     };
   }
   process.stderr.write(`SKIPPED (needs ${names.join(', ')}): ${reasons}\n`);
-  return { test: test.skip, describe: describe.skip, missing: reasons };
+  return { test: test.skip, describe: describe.skip };
 }
 
 /** Why `command` cannot run (not on PATH), naming the Debian package setup installs it from. */
