@@ -1,15 +1,19 @@
 // Cold start of each bundled action: from spawning `node dist/index.cjs` to its first line on stdout,
 // and to its exit, with an invalid input so it stops right after loading and validating (the runner pays
 // this load time on every step). Median of RUNS runs after one warm-up (page cache); goal < 300 ms.
+// On the Node 24 the runner uses for `runs.using: node24` (tools/node24), not the machine's Node.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { node24 } from '../tests/helpers/node24.js';
 import { median, sampleNode } from './timing.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const GOAL_MS = 300;
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const node = node24();
 
 // One input per action that fails validation at once (the same path every real run goes through first).
 const badInput: Record<string, Record<string, string>> = {
@@ -34,7 +38,7 @@ const baseEnv: NodeJS.ProcessEnv = {
 };
 
 console.log(
-  `node ${process.version}, ${RUNS} runs per action after one warm-up, goal < ${GOAL_MS} ms to the first line`,
+  `node ${spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim()}, ${RUNS} runs per action after one warm-up, goal < ${GOAL_MS} ms to the first line`,
 );
 console.log(
   `${'action'.padEnd(16)} ${'size KiB'.padStart(9)} ${'first line'.padStart(11)} ${'exit'.padStart(9)} ${'min-max first'.padStart(15)}`,
@@ -44,7 +48,7 @@ try {
   // Node itself, for scale: what no bundle can go below on this machine right now.
   const empty = join(dir, 'empty.cjs');
   writeFileSync(empty, '');
-  const bare = (await sampleNode([empty], RUNS, baseEnv)).map((s) => s.exitMs);
+  const bare = (await sampleNode([empty], RUNS, baseEnv, node)).map((s) => s.exitMs);
   console.log(
     `${'(node, empty)'.padEnd(16)} ${'0'.padStart(9)} ${''.padStart(11)} ${`${median(bare).toFixed(0)} ms`.padStart(9)}`,
   );
@@ -55,7 +59,7 @@ try {
       continue;
     }
     const env = { ...baseEnv, ...inputs };
-    const samples = await sampleNode([bundle], RUNS, env);
+    const samples = await sampleNode([bundle], RUNS, env, node);
     const first = samples.map((s) => s.firstLineMs);
     const m = median(first);
     if (m >= GOAL_MS) slow += 1;
@@ -68,7 +72,7 @@ try {
       .sort()) {
       const file = join(root, 'actions', name, 'dist', chunk);
       const loader = ['-e', `require(${JSON.stringify(file)})`];
-      const loads = (await sampleNode(loader, RUNS, env)).map((s) => s.exitMs);
+      const loads = (await sampleNode(loader, RUNS, env, node)).map((s) => s.exitMs);
       console.log(
         `${`  + ${chunk}`.padEnd(16)} ${(statSync(file).size / 1024).toFixed(0).padStart(9)} ${''.padStart(11)} ${`${median(loads).toFixed(0)} ms`.padStart(9)}  (node + load, when the run needs it)`,
       );

@@ -8,8 +8,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { node24 } from '../tests/helpers/node24.js';
 
 const execFileP = promisify(execFile);
+// The servers run on the image's Node (24); the load generator and the bundler on the machine's.
+const serverNode = node24();
 
 const root = new URL('../', import.meta.url).pathname;
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -160,7 +163,7 @@ const port = () => (nextPort += 1);
 
 async function main(): Promise<void> {
   console.log(
-    `score-api bench: ${duration} s per load, ${connections} connections, node ${process.version}, ` +
+    `score-api bench: ${duration} s per load, ${connections} connections, servers on node ${spawnSync(serverNode, ['-v'], { encoding: 'utf8' }).stdout.trim()}, ` +
       `${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1)} (other work on the machine skews every figure)`,
   );
   const bundled = spawnSync(process.execPath, ['service/scripts/bundle.mjs', '--out', bundleDir], {
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
   console.log(`node flags (from the Dockerfile CMD): ${nodeFlags.join(' ') || 'none'}`);
   const svc = await startServer(
     'score-api',
-    process.execPath,
+    serverNode,
     [...nodeFlags, join(bundleDir, 'main.mjs')],
     {
       PORT: String(svcPort),
@@ -217,7 +220,7 @@ createServer((req, res) => { if (req.method === 'GET') { res.end('ok'); return; 
     const file = join(work, `${name.split(' ')[0]}.mjs`);
     writeFileSync(file, source);
     const p = port();
-    const s = await startServer(name, process.execPath, [file], { PORT: String(p) }, p, '/ready');
+    const s = await startServer(name, serverNode, [file], { PORT: String(p) }, p, '/ready');
     results[name] = await load(`http://127.0.0.1:${p}/score`, SCORE_BODY);
     await stop(s.child);
   }
@@ -267,7 +270,7 @@ app.run(host="127.0.0.1", port=int(os.environ["PORT"]), threaded=True)
     const sp = port();
     const again = await startServer(
       'score-api',
-      process.execPath,
+      serverNode,
       [...nodeFlags, join(bundleDir, 'main.mjs')],
       { PORT: String(sp), MODEL_PATH: join(bundleDir, 'model/model.json'), DRAIN_DELAY_MS: '0' },
       sp,

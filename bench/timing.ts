@@ -8,11 +8,15 @@ export interface Sample {
 }
 
 /** Spawns `node args` and times it to its first stdout bytes and to its exit. */
-export function timeNode(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Sample> {
+export function timeNode(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  node = process.execPath,
+): Promise<Sample> {
   return new Promise((resolvePromise, reject) => {
     const start = process.hrtime.bigint();
     let firstLineMs: number | undefined;
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(node, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout.on('data', () => {
       firstLineMs ??= Number(process.hrtime.bigint() - start) / 1e6;
     });
@@ -29,10 +33,11 @@ export async function sampleNode(
   args: string[],
   runs: number,
   env: NodeJS.ProcessEnv = process.env,
+  node = process.execPath,
 ): Promise<Sample[]> {
-  await timeNode(args, env);
+  await timeNode(args, env, node);
   const samples: Sample[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await timeNode(args, env));
+  for (let i = 0; i < runs; i++) samples.push(await timeNode(args, env, node));
   return samples;
 }
 

@@ -1,5 +1,6 @@
 /** The docker CLI (Docker, or podman serving the Docker API), run through the one process runner. */
 import { MissingToolError } from '../errors.js';
+import { ENGINE_HINT, containerEngineEnv } from './container-engine.js';
 import { runProcess } from './process.js';
 import type { ProcessResult } from './process.js';
 
@@ -7,6 +8,8 @@ import type { ProcessResult } from './process.js';
 export function docker(args: string[], input?: string): Promise<ProcessResult> {
   return runProcess('docker', args, {
     input,
+    // Finds the engine setup started (podman's socket) when the user exported nothing.
+    env: containerEngineEnv(process.env),
     installHint: 'install the docker CLI (and an engine: Docker, or podman serving the Docker API)',
   });
 }
@@ -28,7 +31,7 @@ export async function checkDocker(): Promise<{ server: string; buildx: boolean }
   if (res.code !== 0 || res.stdout.trim() === '') {
     throw new MissingToolError(
       'docker engine',
-      `the docker CLI found no engine (${outputTail(res.stderr, 1) || 'no answer'}); start Docker or podman (bash scripts/ci-env.sh) and set DOCKER_HOST`,
+      `the docker CLI found no engine (${outputTail(res.stderr, 1) || 'no answer'}); ${ENGINE_HINT}`,
     );
   }
   const buildx = (await docker(['buildx', 'version'])).code === 0;

@@ -9,10 +9,10 @@ import { lastLines, runProcess } from '../../gitops/adapters/process.js';
 import { StageFailedError } from './stages.js';
 import type { StageContext } from './stages.js';
 
-/** The local Node.js base images scripts/make-base-images.sh makes (no image can be pulled here). */
+/** The local Node.js 24 base images scripts/make-base-images.sh makes (no image can be pulled here). */
 export const BASE_IMAGES = {
-  BASE_IMAGE: 'localhost/node-base:20',
-  BUILD_IMAGE: 'localhost/node-build:20',
+  BASE_IMAGE: 'localhost/node-base:24',
+  BUILD_IMAGE: 'localhost/node-build:24',
 };
 
 /** The image repository (registry/path) the pipeline pushes to. */

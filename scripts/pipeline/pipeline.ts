@@ -2,10 +2,11 @@
 import { join } from 'node:path';
 import { GitopsError, InputError, MissingToolError, describeError } from '../../gitops/errors.js';
 import { existsSync } from 'node:fs';
+import { engineVariables } from '../../gitops/adapters/container-engine.js';
 import { kubeconfigPath } from './kubeconfig.js';
 import type { PipelineConfig } from './defaults.js';
 import { syncLocalRemote } from './gitops-remote.js';
-import { PreflightError, checkTools, readSource, useEngineSocket } from './preflight.js';
+import { PreflightError, checkTools, readSource } from './preflight.js';
 import type { SourceState } from './preflight.js';
 import { redactorFromEnv } from '../../gitops/rules/redact.js';
 import type { Redactor } from '../../gitops/rules/redact.js';
@@ -102,7 +103,9 @@ export async function runPipeline(config: PipelineConfig, io: PipelineIO): Promi
     const source: SourceState = await timeline.run(
       'preflight',
       async () => {
-        const set = useEngineSocket(io.env);
+        // The caller's env object: every later stage's docker call uses the engine found here.
+        const set = engineVariables(io.env);
+        Object.assign(io.env, set);
         if (set.DOCKER_HOST) ctx.log(`using the container engine at ${set.DOCKER_HOST}`);
         const state = await readSource(config.repoRoot);
         if (state.dirty && !config.allowDirty) {

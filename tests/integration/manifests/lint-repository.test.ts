@@ -1,7 +1,8 @@
 // The lint library on the real repository and on broken copies of it, with the real Kustomize
 // (kubectl kustomize) and the real actionlint (built from its Go module by
-// scripts/install-actionlint.sh). Skips, with the reason printed, only when a tool cannot be had.
-import { execFile, execFileSync } from 'node:child_process';
+// scripts/install-actionlint.sh). Skips, with the reason printed, only when a tool cannot be had
+// (CI=true: fails instead; tests/helpers/real-parts.ts).
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,21 +13,28 @@ import type { Finding } from '../../../gitops/lint/index.js';
 import { parseManifestStream } from '../../../gitops/lint/manifest-objects.js';
 import { renderOverlay } from '../../../gitops/adapters/kustomize.js';
 import { checkWorkflows, runActionlint } from '../../../gitops/lint/workflows.js';
+import { kustomizeMissing, needs } from '../../helpers/real-parts.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-function hasKubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    // Absence is the answer here, not a failure to hide.
-    return false;
-  }
-}
-const kubectl = hasKubectl();
-if (!kubectl) console.log('SKIP manifests integration: kubectl (with Kustomize) is not installed');
-const itKube = kubectl ? it : it.skip;
+const itKube = needs({ kustomize: await kustomizeMissing() }).test;
+
+// Idempotent: a no-op when .cache/bin/actionlint is already the pinned version (setup installs it).
+const actionlint = await new Promise<{ path?: string; missing?: string }>((resolve) => {
+  execFile(
+    'bash',
+    [join(root, 'scripts', 'install-actionlint.sh')],
+    { cwd: root, timeout: 280_000 },
+    (err, stdout, stderr) => {
+      if (err)
+        resolve({
+          missing: `scripts/install-actionlint.sh failed: ${(stderr || err.message).trim().slice(-500)}`,
+        });
+      else resolve({ path: stdout.trim().split('\n').at(-1) });
+    },
+  );
+});
+const itActionlint = needs({ actionlint: actionlint.missing }).test;
 
 /** The 1-based line of the first line matching `re` at or after the line matching `after`. */
 function lineOf(text: string, re: RegExp, after?: RegExp): number {
@@ -177,33 +185,12 @@ describe('broken copies are reported at the source file and line', () => {
 });
 
 describe('workflows', () => {
-  let actionlint: string | undefined;
-  beforeAll(async () => {
-    // Idempotent: a no-op when .cache/bin/actionlint is already the pinned version.
-    actionlint = await new Promise<string | undefined>((resolve) => {
-      execFile(
-        'bash',
-        [join(root, 'scripts', 'install-actionlint.sh')],
-        { cwd: root, timeout: 280_000 },
-        (err, stdout, stderr) => {
-          if (err) {
-            console.log(
-              `SKIP actionlint checks: scripts/install-actionlint.sh failed: ${(stderr || err.message).trim().slice(-500)}`,
-            );
-            resolve(undefined);
-          } else resolve(stdout.trim().split('\n').at(-1));
-        },
-      );
-    });
-  }, 300_000);
-
   it('pass the workflow policy (pins, permissions, concurrency)', async () => {
     expect(await checkWorkflows(root)).toEqual([]);
   });
 
-  it('pass actionlint', async () => {
-    if (!actionlint) return;
-    const res = await runActionlint(root, { binary: actionlint });
+  itActionlint('pass actionlint', async () => {
+    const res = await runActionlint(root, { binary: actionlint.path });
     expect(res.skipped).toBeUndefined();
     // A local action whose bundle is not built yet is reported by actionlint; that is the
     // bundle step's job (check-dist), so it is tolerated only while the bundle is really absent.
@@ -221,8 +208,7 @@ describe('workflows', () => {
     expect(rest).toEqual([]);
   });
 
-  it('report actionlint problems with file and line', async () => {
-    if (!actionlint) return;
+  itActionlint('report actionlint problems with file and line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'actionlint-'));
     try {
       await mkdir(join(dir, '.github', 'workflows'), { recursive: true });
@@ -240,7 +226,7 @@ describe('workflows', () => {
           '',
         ].join('\n'),
       );
-      const res = await runActionlint(dir, { binary: actionlint });
+      const res = await runActionlint(dir, { binary: actionlint.path });
       expect(res.findings).toEqual([
         expect.objectContaining({
           file: '.github/workflows/bad.yml',

@@ -3,26 +3,24 @@
  * bare remotes, a dedicated registry and podman API service on loopback, and the pipeline run as a process.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { PipelineConfig } from '../../../scripts/pipeline/defaults.js';
 import { Redactor } from '../../../gitops/rules/redact.js';
 import type { StageContext } from '../../../scripts/pipeline/stages.js';
-import {
-  freePort,
-  registryAnswers,
-  startRegistry,
-} from '../../../scripts/pipeline/registry-server.js';
+import { freePort, startRegistry } from '../../../scripts/pipeline/registry-server.js';
 import type { RegistryServer } from '../../../scripts/pipeline/registry-server.js';
 import { REPO_ROOT as ROOT, tempDir } from '../../helpers/git-fixture.js';
+import { containerEngineEnv } from '../../../gitops/adapters/container-engine.js';
+import type { Missing } from '../../helpers/real-parts.js';
+import { SHARED_REGISTRY, imageParts, toolMissing } from '../../helpers/real-parts.js';
 
 export const MAIN = join(ROOT, 'scripts/pipeline/main.ts');
 // By absolute URL: the pipeline runs in temporary repositories that have no node_modules of their own.
 export const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-export const PODMAN_SOCKET = '/run/podman/podman.sock';
-export const SHARED_REGISTRY = '127.0.0.1:5000';
+export { SHARED_REGISTRY };
 
 const execFileP = promisify(execFile);
 
@@ -65,37 +63,16 @@ export function testContext(
   return { config, env, redactor: new Redactor(), log: (l) => lines.push(l), lines };
 }
 
-/** The engine environment, or why the container tests must skip. */
-export async function engineEnv(): Promise<{ env: NodeJS.ProcessEnv } | { skip: string }> {
-  const env = { ...process.env };
-  if (!env.DOCKER_HOST && existsSync(PODMAN_SOCKET)) {
-    env.DOCKER_HOST = `unix://${PODMAN_SOCKET}`;
-    env.DOCKER_API_VERSION = '1.41';
-  }
-  if (!env.DOCKER_HOST)
-    return {
-      skip: 'no container engine (no DOCKER_HOST, no podman socket): run scripts/ci-env.sh',
-    };
-  try {
-    await execFileP('docker', ['version', '--format', '{{.Server.Version}}'], {
-      env,
-      timeout: 15_000,
-    });
-  } catch (err) {
-    return {
-      skip: `the container engine at ${env.DOCKER_HOST} does not answer: ${(err as Error).message.split('\n')[0]}`,
-    };
-  }
-  for (const bin of ['docker-registry', 'podman']) {
-    try {
-      await execFileP('which', [bin]);
-    } catch {
-      return { skip: `${bin} is not installed: run scripts/ci-env.sh` };
-    }
-  }
-  if (!(await registryAnswers(SHARED_REGISTRY)))
-    return { skip: `no registry on ${SHARED_REGISTRY}: run scripts/ci-env.sh` };
-  return { env };
+/** This process's environment with the container engine found as the pipeline finds it. */
+export const engineEnv = containerEngineEnv();
+
+/** What the container tests need: the engine, the shared registry, podman and docker-registry. */
+export async function containerParts(): Promise<Record<string, Missing>> {
+  return {
+    ...(await imageParts()),
+    podman: toolMissing('podman'),
+    'docker-registry': toolMissing('docker-registry'),
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ export function serviceRepo(): string {
     '.dockerignore',
     'service',
     'scripts/make-base-images.sh',
+    'scripts/container-engine.sh',
   ]);
 }
 

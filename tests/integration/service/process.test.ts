@@ -1,10 +1,11 @@
-// The real service process (the esbuild bundle the image runs): SIGTERM drain with an in-flight
+// The real service process (the esbuild bundle the image runs, on the image's Node 24): SIGTERM drain with an in-flight
 // request, and the one-line non-zero exit of a bad release (missing/corrupt model, bad config).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { node24 } from '../../helpers/node24.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'score-api-process-'));
@@ -26,7 +27,7 @@ interface Running {
 }
 
 function start(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [join(bundle, 'main.mjs')], {
+  const child = spawn(node24(), [join(bundle, 'main.mjs')], {
     cwd: work,
     env: {
       PATH: process.env.PATH ?? '',

@@ -27,13 +27,35 @@ import {
 import { resolve } from "node:path";
 
 // gitops/flows/build.ts
-import { existsSync, statSync } from "node:fs";
+import { existsSync as existsSync2, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+
+// gitops/adapters/container-engine.ts
+import { existsSync } from "node:fs";
+var PODMAN_SOCKET = "/run/podman/podman.sock";
+var DOCKER_SOCKET = "/var/run/docker.sock";
+var PODMAN_API_VERSION = "1.41";
+function engineVariables(env = process.env, exists = existsSync) {
+  if (env.DOCKER_HOST || env.DOCKER_CONTEXT || exists(DOCKER_SOCKET) || !exists(PODMAN_SOCKET))
+    return {};
+  return {
+    DOCKER_HOST: `unix://${PODMAN_SOCKET}`,
+    ...env.DOCKER_API_VERSION ? {} : { DOCKER_API_VERSION: PODMAN_API_VERSION }
+  };
+}
+__name(engineVariables, "engineVariables");
+function containerEngineEnv(env = process.env) {
+  return { ...env, ...engineVariables(env) };
+}
+__name(containerEngineEnv, "containerEngineEnv");
+var ENGINE_HINT = `run 'bash scripts/setup.sh' (it starts podman's Docker API at ${PODMAN_SOCKET}), or set DOCKER_HOST to a running engine`;
 
 // gitops/adapters/docker.ts
 function docker(args, input) {
   return runProcess("docker", args, {
     input,
+    // Finds the engine setup started (podman's socket) when the user exported nothing.
+    env: containerEngineEnv(process.env),
     installHint: "install the docker CLI (and an engine: Docker, or podman serving the Docker API)"
   });
 }
@@ -47,7 +69,7 @@ async function checkDocker() {
   if (res.code !== 0 || res.stdout.trim() === "") {
     throw new MissingToolError(
       "docker engine",
-      `the docker CLI found no engine (${outputTail(res.stderr, 1) || "no answer"}); start Docker or podman (bash scripts/ci-env.sh) and set DOCKER_HOST`
+      `the docker CLI found no engine (${outputTail(res.stderr, 1) || "no answer"}); ${ENGINE_HINT}`
     );
   }
   const buildx = (await docker(["buildx", "version"])).code === 0;
@@ -273,11 +295,11 @@ var BuildError = class extends GitopsError {
   }
 };
 function validate(opts) {
-  if (typeof opts.context !== "string" || !existsSync(opts.context) || !statSync(opts.context).isDirectory()) {
+  if (typeof opts.context !== "string" || !existsSync2(opts.context) || !statSync(opts.context).isDirectory()) {
     throw new InputError("context", `'${String(opts.context)}' is not a directory`);
   }
   const dockerfile = opts.dockerfile ? isAbsolute(opts.dockerfile) ? opts.dockerfile : join(opts.context, opts.dockerfile) : join(opts.context, "Dockerfile");
-  if (!existsSync(dockerfile)) throw new InputError("dockerfile", `'${dockerfile}' does not exist`);
+  if (!existsSync2(dockerfile)) throw new InputError("dockerfile", `'${dockerfile}' does not exist`);
   const ref = parseImageRef(opts.image, "image");
   if (ref.tag !== void 0 || ref.digest !== void 0) {
     throw new InputError(
