@@ -4,7 +4,7 @@
 // longer; minikube's stays short. docs/service.md ("Draining") has the timeline.
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { renderOverlay } from '../../../actions/src/render.js';
+import { renderOverlay } from '../../../gitops/adapters/kustomize.js';
 import { loadConfig } from '../../../service/src/config.js';
 import { REQUEST_TIMEOUT_MS } from '../../../service/src/limits.js';
 
