@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError } from './http-error.js';
-import { createInFlightBytes, type InFlightBytes } from './in-flight-bytes.js';
+import { createInFlightBytes, serverBusy, type InFlightBytes } from './in-flight-bytes.js';
 import { jsonBody } from './json-body.js';
 import { isReady, type Lifecycle } from './lifecycle.js';
 import { MAX_BODY_BYTES, MAX_IN_FLIGHT_BYTES, MAX_RESPONSE_BYTES } from './limits.js';
@@ -21,7 +21,6 @@ export interface AppDeps {
   logger: Logger;
   state: Lifecycle;
   build: { sha: string; built: string; version: string };
-  bodyLimit?: number;
   inFlight?: InFlightBytes;
 }
 
@@ -54,7 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
-  const readBody = jsonBody(deps.bodyLimit ?? MAX_BODY_BYTES, inFlight);
+  const readBody = jsonBody(MAX_BODY_BYTES, inFlight);
   const responses = createResponses(model);
   const modelInfo = { name: model.name, version: model.version };
   const k = model.classes.length;
@@ -65,13 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (bytes >= HELD_RESPONSE_MIN) {
       // The request's socket: res.socket is still null while earlier pipelined answers are pending.
       const socket = res.req.socket;
-      if (!inFlight.take(socket, bytes)) {
-        res.setHeader('retry-after', '1');
-        sendJson(res, 503, {
-          error: `server busy: responses in flight already hold ${inFlight.limit} bytes (its in-flight cap); retry`,
-        });
-        return;
-      }
+      if (!inFlight.take(socket, bytes)) return sendError(res, serverBusy(inFlight));
       res.once('finish', () => inFlight.give(socket, bytes));
     }
     res.statusCode = status;
@@ -85,6 +78,10 @@ export function createApp(deps: AppDeps): express.Express {
   // res.json() would run the replacer/spaces/etag machinery; the body is always plain data here.
   const sendJson = (res: Response, status: number, body: unknown): void =>
     send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+  const sendError = (res: Response, err: HttpError): void => {
+    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+    sendJson(res, err.status, { error: err.message });
+  };
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const start = performance.now();
@@ -213,11 +210,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   // Express recognises an error handler by its four parameters, so `_next` must stay.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof HttpError) {
-      for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
-      sendJson(res, err.status, { error: err.message });
-      return;
-    }
+    if (err instanceof HttpError) return sendError(res, err);
     const status = clientErrorStatus(err);
     if (status !== undefined && !res.headersSent) {
       // The request log line records it; a client's mistake is no stack trace in the log.

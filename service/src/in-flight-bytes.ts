@@ -3,6 +3,7 @@
 // clients upload at once or read slowly; this does. Bytes are held per connection, so whatever a
 // request has not given back when its connection closes (aborted upload, client gone) is released.
 import type { Socket } from 'node:net';
+import { HttpError } from './http-error.js';
 
 /** A shared byte budget; `take` fails instead of exceeding `limit`. */
 export interface InFlightBytes {
@@ -48,4 +49,13 @@ export function createInFlightBytes(limit: number): InFlightBytes {
       used -= k;
     },
   };
+}
+
+/** The answer when `budget` is full: 503, retry in a second on a new connection. */
+export function serverBusy(budget: InFlightBytes): HttpError {
+  return new HttpError(
+    503,
+    `server busy: requests in flight already hold ${budget.limit} bytes (its in-flight cap); retry`,
+    { connection: 'close', 'retry-after': '1' },
+  );
 }

@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from './http-error.js';
-import type { InFlightBytes } from './in-flight-bytes.js';
+import { serverBusy, type InFlightBytes } from './in-flight-bytes.js';
 
 // A refusal before the body is read closes the connection: otherwise node:http would read and
 // discard the rest of the upload, however large, to reuse the connection.
@@ -38,12 +38,6 @@ function contentTypeProblem(contentType: string | undefined): string | undefined
 /** Returns middleware that parses a JSON request body (up to `limit` bytes) into req.body. */
 export function jsonBody(limit: number, inFlight: InFlightBytes) {
   const tooLarge = () => new HttpError(413, `request body is larger than ${limit} bytes`, CLOSE);
-  const busy = () =>
-    new HttpError(
-      503,
-      `server busy: requests in flight already hold ${inFlight.limit} bytes (its in-flight cap); retry`,
-      { ...CLOSE, 'retry-after': '1' },
-    );
   return (req: Request, _res: Response, next: NextFunction): void => {
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
@@ -85,7 +79,7 @@ export function jsonBody(limit: number, inFlight: InFlightBytes) {
     };
     const onData = (chunk: Buffer): void => {
       if (size + chunk.length > limit) return refuse(tooLarge());
-      if (!inFlight.take(socket, chunk.length)) return refuse(busy());
+      if (!inFlight.take(socket, chunk.length)) return refuse(serverBusy(inFlight));
       size += chunk.length;
       chunks.push(chunk);
     };

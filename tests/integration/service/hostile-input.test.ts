@@ -333,14 +333,9 @@ describe('many clients at once stay within the in-flight byte cap', () => {
     expect(refused).toBeLessThan(clients);
 
     for (const c of conns) c.socket.destroy();
-    const released = await (async () => {
-      for (let i = 0; i < 100; i += 1) {
-        if ((await inFlightBytes()) === 0) return true;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return false;
-    })();
-    expect(released).toBe(true);
+    await waitFor('bytes given back', async () =>
+      (await inFlightBytes()) === 0 ? true : undefined,
+    );
     await expectAlive();
   });
 });
@@ -371,7 +366,7 @@ describe('the connection cap', () => {
 
 describe('slow and idle clients are cut off; idle keep-alive connections are kept', () => {
   it('silent, slow-header, slow-body and non-reading clients are closed; a keep-alive one stays', async () => {
-    const trickle = (c: { socket: import('node:net').Socket }, text: string) => {
+    const trickle = (c: RawConnection, text: string) => {
       let i = 0;
       const timer = setInterval(() => {
         if (c.socket.destroyed || i >= text.length) return clearInterval(timer);
@@ -397,11 +392,9 @@ describe('slow and idle clients are cut off; idle keep-alive connections are kep
     const big = JSON.stringify({ X: Array.from({ length: MAX_ROWS }, () => SETOSA) });
     const one = `POST /score HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n${big}`;
     nonReader.socket.write(one.repeat(20));
-    let heldNow: number | undefined;
-    await waitFor('answers held for the non-reader', () =>
-      heldNow !== undefined && heldNow > 0 ? true : void inFlightBytes().then((n) => (heldNow = n)),
+    await waitFor('answers held for the non-reader', async () =>
+      (await inFlightBytes()) > 0 ? true : undefined,
     );
-    heldNow = undefined;
     const keepAlive = await rawConnection(port);
     keepAlive.socket.write('GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n');
     await waitFor('keep-alive answer', () =>
@@ -418,7 +411,7 @@ describe('slow and idle clients are cut off; idle keep-alive connections are kep
     // it; only then does it read, finding the connection closed before its 20 answers.
     await waitFor(
       'the non-reader cut off',
-      () => (heldNow === 0 ? true : void inFlightBytes().then((n) => (heldNow = n))),
+      async () => ((await inFlightBytes()) === 0 ? true : undefined),
       30_000,
     );
     nonReader.socket.resume();

@@ -50,15 +50,15 @@ export function startService(bundle: string, env: Record<string, string>): Runni
   return { child, lines, exited, stderr: () => err };
 }
 
-/** Polls `probe` every 20 ms until it returns a value. */
+/** Polls `probe` every 20 ms until it returns (or resolves to) a value. */
 export async function waitFor<T>(
   what: string,
-  probe: () => T | undefined,
+  probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 10_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
