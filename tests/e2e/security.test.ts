@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { kubeClientFromConfig, selectorOf } from '../../actions/src/kube.js';
+import { kubeClientFromConfig, selectorOf } from '../../gitops/adapters/kube.js';
 import {
   GKE,
   MINIKUBE,

@@ -2,8 +2,8 @@ import {
   checkArgoObjects,
   checkProjectPermits,
   projectPermits,
-} from '../../../actions/src/lint/argocd-project.js';
-import type { K8sObject } from '../../../actions/src/lint/manifest-objects.js';
+} from '../../../gitops/lint/argocd-project.js';
+import type { K8sObject } from '../../../gitops/lint/manifest-objects.js';
 
 const RESTRICTED = {
   'pod-security.kubernetes.io/enforce': 'restricted',

@@ -1,5 +1,5 @@
-import { checkIngressTls } from '../../../actions/src/lint/ingress-tls.js';
-import type { K8sObject } from '../../../actions/src/lint/manifest-objects.js';
+import { checkIngressTls } from '../../../gitops/lint/ingress-tls.js';
+import type { K8sObject } from '../../../gitops/lint/manifest-objects.js';
 
 function ingress(
   annotations: Record<string, string>,

@@ -1,5 +1,5 @@
-import { checkNetworkPolicies, selects } from '../../../actions/src/lint/network-policy.js';
-import type { K8sObject } from '../../../actions/src/lint/manifest-objects.js';
+import { checkNetworkPolicies, selects } from '../../../gitops/lint/network-policy.js';
+import type { K8sObject } from '../../../gitops/lint/manifest-objects.js';
 
 const LABELS = { 'app.kubernetes.io/name': 'web', tier: 'api' };
 

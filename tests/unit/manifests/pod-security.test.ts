@@ -1,5 +1,5 @@
-import { checkPodSecurity } from '../../../actions/src/lint/pod-security.js';
-import type { K8sObject } from '../../../actions/src/lint/manifest-objects.js';
+import { checkPodSecurity } from '../../../gitops/lint/pod-security.js';
+import type { K8sObject } from '../../../gitops/lint/manifest-objects.js';
 
 const RESTRICTED = {
   runAsNonRoot: true,

@@ -1,4 +1,4 @@
-import { checkWorkflowAccess, workflowFacts } from '../../../actions/src/lint/workflow-access.js';
+import { checkWorkflowAccess, workflowFacts } from '../../../gitops/lint/workflow-access.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const AUTH = `google-github-actions/auth@${SHA} # v3.0.0`;

@@ -11,7 +11,7 @@ import type { K8sObject, ObjectRef } from './manifest-objects.js';
 import { checkProjectPermits } from './argocd-project.js';
 import { checkPolicy } from './manifest-policy.js';
 import { validateObjects } from './manifest-schema.js';
-import { RenderError, renderOverlay } from '../render.js';
+import { RenderError, renderOverlay } from '../adapters/kustomize.js';
 import { findKustomizationFile, locateImageEntry, sourceIndexFor } from './source-locator.js';
 import type { SourceIndex } from './source-locator.js';
 import { checkWorkflows, runActionlint } from './workflows.js';
