@@ -1,7 +1,7 @@
 // What a workflow job can reach beyond the repository, over the YAML text (pure):
 // - an OIDC token (`id-token: write`) only for a job that uses one, and every job that does has it;
-// - a job that authenticates to Google Cloud names the `gke` environment, whose deployment branch
-//   policy (main only) is what GitHub checks before the job gets that environment's protection;
+// - a job that authenticates to Google Cloud names the `gke` environment: its deployment branch
+//   policy (main only) gates the job, and the Google service accounts trust only its subject;
 // - no job of a pull_request workflow runs on a self-hosted runner (the minikube runner holds the
 //   cluster credentials; a pull request must never reach it).
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
@@ -157,10 +157,10 @@ export function checkWorkflowAccess(
     const calleeFacts = callee !== undefined ? facts.get(callee) : undefined;
     const usesOidc = steps.some(stepUsesOidc) || calleeFacts?.usesOidc === true;
     const level = idTokenLevel(job.node);
-    const finding = (rule: string, message: string, node: unknown = job.key): void => {
+    const finding = (rule: string, message: string): void => {
       out.push({
         file,
-        ...at(node),
+        ...at(job.key),
         rule,
         severity: 'error',
         message: `job ${job.name} ${message}`,

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubeClientFromConfig, selectorOf } from '../../gitops/adapters/kube.js';
 import {
+  DEPLOYMENT,
   GKE,
   MINIKUBE,
-  DEPLOYMENT,
+  deleteApplications,
   disposeGitopsEnv,
   setupGitopsEnv,
 } from './cluster/gitops-env.js';
@@ -82,17 +83,7 @@ describeCluster('security objects on a real API server (+ Argo CD)', () => {
   afterAll(async () => {
     // Leave no Synced Application behind: a later file applying argocd-local would see it Synced
     // at this file's commit before Argo CD has looked at its own.
-    if (cluster && !cluster.owned)
-      await kubectl(cluster, [
-        'delete',
-        'application',
-        MINIKUBE.app,
-        GKE.app,
-        '-n',
-        'argocd',
-        '--ignore-not-found',
-        '--timeout=180s',
-      ]);
+    if (cluster && !cluster.owned) await deleteApplications(cluster);
     disposeGitopsEnv(env);
     await stopCluster(cluster);
   }, 240_000);

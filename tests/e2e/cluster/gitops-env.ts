@@ -225,6 +225,20 @@ export async function registerCluster(cluster: ClusterHandle, name: string): Pro
   );
 }
 
+/** Deletes both Applications, if there; their finalizer deletes what they deployed. */
+export async function deleteApplications(cluster: ClusterHandle): Promise<void> {
+  await kubectl(cluster, [
+    'delete',
+    'application',
+    MINIKUBE.app,
+    GKE.app,
+    '-n',
+    'argocd',
+    '--ignore-not-found',
+    '--timeout=180s',
+  ]);
+}
+
 /**
  * Creates the GitOps repository (a copy of this project's deploy/, overlays/ and argocd/ plus a
  * service/ marker standing for the application code) on the cluster's git server, applies the
@@ -255,17 +269,8 @@ export async function setupGitopsEnv(
   const initialCommit = git(work, 'rev-parse', 'HEAD');
   log(`GitOps remote ${url} at ${initialCommit.slice(0, 12)}`);
 
-  // A cluster reused from an earlier run may still hold these Applications (the finalizer deletes what they deployed).
-  await kubectl(cluster, [
-    'delete',
-    'application',
-    MINIKUBE.app,
-    GKE.app,
-    '-n',
-    'argocd',
-    '--ignore-not-found',
-    '--timeout=180s',
-  ]);
+  // A cluster reused from an earlier run may still hold these Applications.
+  await deleteApplications(cluster);
   await kubectl(cluster, ['apply', '-f', join(CLUSTER_SCRIPTS, 'gke-stand-ins')]);
   await kubectl(cluster, [
     'wait',
