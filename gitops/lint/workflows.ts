@@ -1,6 +1,6 @@
 // Runs actionlint over .github/workflows and turns its JSON report into findings, plus the
-// workflow policy rules. actionlint comes from scripts/install-actionlint.sh (built from its Go
-// module into .cache/bin); without it the check is skipped with a reason, never passed silently.
+// workflow policy and access rules. actionlint comes from scripts/install-actionlint.sh (built from
+// its Go module into .cache/bin); without it the check is skipped with a reason, never passed silently.
 import { access, readdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -8,6 +8,7 @@ import { GitopsError } from '../errors.js';
 import { runProcess } from '../adapters/process.js';
 import { readRepoFile } from '../adapters/repo-files.js';
 import type { Finding } from './finding.js';
+import { checkWorkflowAccess, workflowFacts } from './workflow-access.js';
 import { checkWorkflowPolicy } from './workflow-policy.js';
 
 /** What running actionlint gave: findings, or why it did not run. */
@@ -145,11 +146,15 @@ async function isExecutableOrReadable(path: string): Promise<boolean> {
   }
 }
 
-/** The workflow policy rules over every workflow file. */
+/** The workflow policy and access rules over every workflow file. */
 export async function checkWorkflows(root: string): Promise<Finding[]> {
+  const files = await listWorkflowFiles(root);
+  const texts = new Map<string, string>();
+  for (const file of files) texts.set(file, await readRepoFile(root, file));
+  // A job calling a local reusable workflow is judged by what the called file does.
+  const facts = new Map([...texts].map(([file, text]) => [file, workflowFacts(text)] as const));
   const out: Finding[] = [];
-  for (const file of await listWorkflowFiles(root)) {
-    out.push(...checkWorkflowPolicy(file, await readRepoFile(root, file)));
-  }
+  for (const [file, text] of texts)
+    out.push(...checkWorkflowPolicy(file, text), ...checkWorkflowAccess(file, text, facts));
   return out;
 }

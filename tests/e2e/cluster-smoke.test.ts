@@ -327,7 +327,7 @@ describeCluster('local e2e cluster (kube-apiserver + kwok [+ Argo CD])', () => {
             encoding: 'utf8',
           },
         ).replaceAll('http://127.0.0.1:26407/score-api-gitops.git', url);
-        await kubectl(c, ['apply', '-n', 'argocd', '-f', '-'], rendered);
+        await kubectl(c, ['apply', '-f', '-'], rendered);
         const app = await waitFor(
           'score-api-minikube to be Synced and Healthy',
           async () => {

@@ -225,6 +225,20 @@ export async function registerCluster(cluster: ClusterHandle, name: string): Pro
   );
 }
 
+/** Deletes both Applications, if there; their finalizer deletes what they deployed. */
+export async function deleteApplications(cluster: ClusterHandle): Promise<void> {
+  await kubectl(cluster, [
+    'delete',
+    'application',
+    MINIKUBE.app,
+    GKE.app,
+    '-n',
+    'argocd',
+    '--ignore-not-found',
+    '--timeout=180s',
+  ]);
+}
+
 /**
  * Creates the GitOps repository (a copy of this project's deploy/, overlays/ and argocd/ plus a
  * service/ marker standing for the application code) on the cluster's git server, applies the
@@ -255,42 +269,32 @@ export async function setupGitopsEnv(
   const initialCommit = git(work, 'rev-parse', 'HEAD');
   log(`GitOps remote ${url} at ${initialCommit.slice(0, 12)}`);
 
-  // A cluster reused from an earlier run may still hold these Applications (the finalizer deletes what they deployed).
-  await kubectl(cluster, [
-    'delete',
-    'application',
-    MINIKUBE.app,
-    GKE.app,
-    '-n',
-    'argocd',
-    '--ignore-not-found',
-    '--timeout=180s',
-  ]);
-  await kubectl(cluster, [
-    'apply',
-    '-f',
-    join(CLUSTER_SCRIPTS, 'gke-stand-ins', 'backendconfig-crd.yaml'),
-  ]);
+  // A cluster reused from an earlier run may still hold these Applications.
+  await deleteApplications(cluster);
+  await kubectl(cluster, ['apply', '-f', join(CLUSTER_SCRIPTS, 'gke-stand-ins')]);
   await kubectl(cluster, [
     'wait',
     '--for=condition=Established',
     'crd/backendconfigs.cloud.google.com',
+    'crd/managedcertificates.networking.gke.io',
+    'crd/frontendconfigs.networking.gke.io',
     '--timeout=30s',
   ]);
   await registerCluster(cluster, 'gke');
   const rendered = execFileSync('kubectl', ['kustomize', join(CLUSTER_SCRIPTS, 'argocd-local')], {
     encoding: 'utf8',
   }).replaceAll(PLACEHOLDER_REPO_URL, url);
-  await kubectl(cluster, ['apply', '-n', 'argocd', '-f', '-'], rendered);
+  await kubectl(cluster, ['apply', '-f', '-'], rendered);
   await Promise.all([refreshApp(cluster, MINIKUBE.app), refreshApp(cluster, GKE.app)]);
 
   // GKE's ingress controller gives the Ingress a load balancer address, and Argo CD's Ingress health
-  // stays Progressing until it has one; here the test plays that controller.
+  // stays Progressing until it has one; here the test plays that controller (and the certificate's).
   await waitFor(
-    'the gke Ingress',
-    async () =>
-      (await kubectl(cluster, ['get', 'ingress', '-n', GKE.namespace, '-o', 'name'])).trim() ||
-      undefined,
+    'the gke Ingress and ManagedCertificate',
+    async () => {
+      const args = ['get', 'ingress,managedcertificate', '-n', GKE.namespace, '-o', 'name'];
+      return (await kubectl(cluster, args)).trim().split('\n').length === 2 ? true : undefined;
+    },
     { timeoutMs: 180_000, pollMs: 1000 },
   );
   await kubectl(cluster, [
@@ -303,6 +307,18 @@ export async function setupGitopsEnv(
     '--type=merge',
     '-p',
     JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } }),
+  ]);
+  // Likewise GKE's certificate controller: Argo CD's ManagedCertificate health waits for Active.
+  await kubectl(cluster, [
+    'patch',
+    'managedcertificate',
+    DEPLOYMENT,
+    '-n',
+    GKE.namespace,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { certificateStatus: 'Active' } }),
   ]);
   await Promise.all([
     waitForApp(cluster, MINIKUBE, initialCommit, 180_000),

@@ -47,7 +47,7 @@ function lineOf(text: string, re: RegExp, after?: RegExp): number {
 
 async function copyRepo(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lint-copy-'));
-  for (const d of ['deploy', 'overlays', 'argocd'])
+  for (const d of ['deploy', 'overlays', 'argocd', '.github'])
     await cp(join(root, d), join(dir, d), { recursive: true });
   return dir;
 }
@@ -68,7 +68,19 @@ describe('manifests of this repository', () => {
       const objects = parseManifestStream(await renderOverlay(join(root, t)), t);
       const kinds = objects.map((o) => o.kind);
       if (t === 'argocd')
-        expect(kinds.sort()).toEqual(['AppProject', 'Application', 'Application']);
+        expect(kinds.sort()).toEqual([
+          'AppProject',
+          'Application',
+          'Application',
+          'Namespace',
+          'Role',
+          'Role',
+          'RoleBinding',
+          'RoleBinding',
+          'ServiceAccount',
+          'ValidatingAdmissionPolicy',
+          'ValidatingAdmissionPolicyBinding',
+        ]);
       else
         expect(kinds).toEqual(
           expect.arrayContaining([
@@ -77,6 +89,7 @@ describe('manifests of this repository', () => {
             'PodDisruptionBudget',
             'HorizontalPodAutoscaler',
             'ServiceAccount',
+            'NetworkPolicy',
           ]),
         );
     }
@@ -88,6 +101,8 @@ describe('manifests of this repository', () => {
     expect(report.findings).toEqual([]);
     expect(report.skipped).toEqual([
       'overlays/gke: cloud.google.com/v1 BackendConfig/score-api not schema-validated (no schema for this CRD)',
+      'overlays/gke: networking.gke.io/v1 ManagedCertificate/score-api not schema-validated (no schema for this CRD)',
+      'overlays/gke: networking.gke.io/v1beta1 FrontendConfig/score-api not schema-validated (no schema for this CRD)',
       'actionlint: disabled by the caller',
     ]);
   });
@@ -182,6 +197,170 @@ describe('broken copies are reported at the source file and line', () => {
       ]);
     },
   );
+});
+
+describe('broken copies of the security objects are reported at the source file and line', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await copyRepo();
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const errors = async () =>
+    (await lintRepositoryReport(dir, { actionlint: false })).findings.filter(
+      (f) => f.severity === 'error',
+    );
+
+  itKube(
+    'a cluster-wide Namespace whitelist -> project/cluster-namespace in argocd/project.yaml',
+    async () => {
+      const text = await edit(join(dir, 'argocd', 'project.yaml'), (t) =>
+        t.replace(
+          'clusterResourceWhitelist: []',
+          "clusterResourceWhitelist:\n    - group: ''\n      kind: Namespace",
+        ),
+      );
+      expect(await errors()).toEqual([
+        expect.objectContaining({
+          rule: 'project/cluster-namespace',
+          file: 'argocd/project.yaml',
+          line: lineOf(text, /^ {4}- group: ''$/, /^ {2}clusterResourceWhitelist:$/),
+        }),
+      ]);
+    },
+  );
+
+  itKube('CreateNamespace=true -> project/not-permitted at the Application', async () => {
+    const text = await edit(join(dir, 'argocd', 'application-gke.yaml'), (t) =>
+      t.replace('      - PruneLast=true', '      - PruneLast=true\n      - CreateNamespace=true'),
+    );
+    const [f, ...rest] = await errors();
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({
+      rule: 'project/not-permitted',
+      file: 'argocd/application-gke.yaml',
+      line: lineOf(text, /^ {4}syncOptions:$/),
+    });
+    expect(f?.message).toContain('does not permit Namespace');
+  });
+
+  itKube(
+    'no NetworkPolicy -> network-policy/missing at the pod template, for both overlays',
+    async () => {
+      await edit(join(dir, 'deploy', 'kustomization.yaml'), (t) =>
+        t.replace('  - networkpolicy.yaml\n', ''),
+      );
+      const text = await readFile(join(dir, 'deploy', 'deployment.yaml'), 'utf8');
+      const [f, ...rest] = await errors();
+      expect(rest).toEqual([]);
+      expect(f).toMatchObject({
+        rule: 'network-policy/missing',
+        file: 'deploy/deployment.yaml',
+        line: lineOf(text, /^ {2}template:$/),
+      });
+      expect(f?.message).toContain('(rendered by overlays/gke, overlays/minikube)');
+    },
+  );
+
+  itKube(
+    'a NetworkPolicy the project does not permit -> project/not-permitted at the policy',
+    async () => {
+      await edit(join(dir, 'argocd', 'project.yaml'), (t) =>
+        t.replace('    - group: networking.k8s.io\n      kind: NetworkPolicy\n', ''),
+      );
+      const [f, ...rest] = await errors();
+      expect(rest).toEqual([]);
+      expect(f).toMatchObject({ rule: 'project/not-permitted', file: 'deploy/networkpolicy.yaml' });
+      expect(f?.message).toContain(
+        'NetworkPolicy/score-api is not permitted by AppProject/score-api',
+      );
+      expect(f?.message).toContain('(rendered by overlays/gke, overlays/minikube)');
+    },
+  );
+
+  itKube('a namespace without Pod Security restricted -> namespace/pod-security', async () => {
+    const text = await edit(join(dir, 'argocd', 'namespace.yaml'), (t) =>
+      t.replace(
+        'pod-security.kubernetes.io/enforce: restricted',
+        'pod-security.kubernetes.io/enforce: baseline',
+      ),
+    );
+    expect(await errors()).toEqual([
+      expect.objectContaining({
+        rule: 'namespace/pod-security',
+        file: 'argocd/namespace.yaml',
+        line: lineOf(text, /^ {2}labels:$/),
+        message: expect.stringContaining('enforce: restricted'),
+      }),
+    ]);
+  });
+
+  itKube('a container keeping its capabilities -> security/capabilities in deploy/', async () => {
+    const text = await edit(join(dir, 'deploy', 'deployment.yaml'), (t) =>
+      t.replace(/^ {12}capabilities:\n {14}drop:\n {16}- ALL\n/m, ''),
+    );
+    expect(await errors()).toEqual([
+      expect.objectContaining({
+        rule: 'security/capabilities',
+        file: 'deploy/deployment.yaml',
+        line: lineOf(text, /^\s+- name: score-api$/, /^\s+containers:$/),
+      }),
+    ]);
+  });
+
+  itKube(
+    'a GKE Ingress without TLS or redirect -> ingress rules in overlays/gke/ingress.yaml',
+    async () => {
+      const text = await edit(join(dir, 'overlays', 'gke', 'ingress.yaml'), (t) =>
+        t.replace(/^ {4}networking\.gke\.io\/managed-certificates: .*\n/m, ''),
+      );
+      const annotations = lineOf(text, /^ {2}annotations:$/);
+      expect(await errors()).toEqual([
+        expect.objectContaining({
+          rule: 'ingress/https',
+          file: 'overlays/gke/ingress.yaml',
+          line: annotations,
+        }),
+      ]);
+      await edit(join(dir, 'overlays', 'gke', 'frontendconfig.yaml'), (t) =>
+        t.replace('enabled: true', 'enabled: false'),
+      );
+      await edit(join(dir, 'overlays', 'gke', 'ingress.yaml'), (t) =>
+        t.replace(
+          '    networking.gke.io/v1beta1.FrontendConfig',
+          '    networking.gke.io/managed-certificates: score-api\n    networking.gke.io/v1beta1.FrontendConfig',
+        ),
+      );
+      expect((await errors()).map((f) => [f.rule, f.file])).toEqual([
+        ['ingress/http-redirect', 'overlays/gke/ingress.yaml'],
+      ]);
+    },
+  );
+
+  it('a GKE job without its environment, an unused id-token grant, a PR job on the runner -> workflow rules', async () => {
+    const promote = await edit(join(dir, '.github', 'workflows', 'promote.yml'), (t) =>
+      t.replace(/^ {4}environment: gke\n/m, ''),
+    );
+    const ci = await edit(join(dir, '.github', 'workflows', 'ci.yml'), (t) =>
+      t
+        .replace(/(\n {2}lint:\n(?:.*\n)*? {4}permissions:\n)/, '$1      id-token: write\n')
+        .replace(
+          /(\n {2}test:\n(?:.*\n)*? {4})runs-on: ubuntu-latest/,
+          '$1runs-on: [self-hosted, minikube]',
+        ),
+    );
+    const findings = (await checkWorkflows(dir)).map((f) => [f.rule, f.file, f.line]);
+    expect(findings).toEqual([
+      ['workflow/id-token', '.github/workflows/ci.yml', lineOf(ci, /^ {2}lint:$/)],
+      ['workflow/self-hosted-pull-request', '.github/workflows/ci.yml', lineOf(ci, /^ {2}test:$/)],
+      [
+        'workflow/gke-environment',
+        '.github/workflows/promote.yml',
+        lineOf(promote, /^ {2}promote:$/),
+      ],
+    ]);
+  });
 });
 
 describe('workflows', () => {
