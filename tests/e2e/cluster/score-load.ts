@@ -34,6 +34,8 @@ export interface LoadReport {
   byCause: Record<string, number>;
   /** The first few failures, in order, to tell what happened. */
   firstFailures: LoadFailure[];
+  /** Answered requests by the model version that answered (/score reports it): who served. */
+  byModelVersion: Record<string, number>;
   /** Connections the agent opened (a server's `Connection: close` makes the client open another). */
   connectionsOpened: number;
   durationMs: number;
@@ -84,6 +86,7 @@ export function startLoad(opts: LoadOptions): RunningLoad {
     failed: 0,
     byCause: {},
     firstFailures: [],
+    byModelVersion: {},
     connectionsOpened: 0,
     durationMs: 0,
   };
@@ -108,11 +111,13 @@ export function startLoad(opts: LoadOptions): RunningLoad {
     report.sent += 1;
     inFlight += 1;
     let settled = false;
-    const settle = (error?: string): void => {
+    const settle = (error?: string, modelVersion?: string): void => {
       if (settled) return;
       settled = true;
       if (error) fail(error);
       else report.ok += 1;
+      if (modelVersion)
+        report.byModelVersion[modelVersion] = (report.byModelVersion[modelVersion] ?? 0) + 1;
       done();
     };
     const req = request(
@@ -132,8 +137,12 @@ export function startLoad(opts: LoadOptions): RunningLoad {
         res.on('end', () => {
           if (res.statusCode !== 200) return settle(`status ${res.statusCode}`);
           try {
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { score?: unknown };
-            settle(Array.isArray(body.score) ? undefined : 'bad body');
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+              score?: unknown;
+              model?: { version?: string };
+            };
+            if (Array.isArray(body.score)) settle(undefined, body.model?.version ?? '?');
+            else settle('bad body');
           } catch {
             // The cause is the point here, not the parser's message.
             settle('bad body');
@@ -155,10 +164,7 @@ export function startLoad(opts: LoadOptions): RunningLoad {
 
   // Even pacing without drift: each tick sends what the rate owes since the start.
   const timer = setInterval(() => {
-    const due = Math.min(
-      maxRequests,
-      Math.floor(((Date.now() - start) * opts.ratePerSec) / 1000),
-    );
+    const due = Math.min(maxRequests, Math.floor(((Date.now() - start) * opts.ratePerSec) / 1000));
     while (report.sent < due) send();
     if (report.sent >= maxRequests) clearInterval(timer);
   }, TICK_MS);
@@ -177,13 +183,18 @@ export function startLoad(opts: LoadOptions): RunningLoad {
 }
 
 /** `12,345 requests at 150/s over 8 connections, 0 failed` (+ causes when some failed). */
-export function formatLoad(r: LoadReport, opts: Pick<LoadOptions, 'ratePerSec' | 'connections'>): string {
+export function formatLoad(
+  r: LoadReport,
+  opts: Pick<LoadOptions, 'ratePerSec' | 'connections'>,
+): string {
   const causes = Object.entries(r.byCause)
     .map(([k, v]) => `${k} ×${v}`)
     .join(', ');
   return (
     `${r.sent} requests at ${opts.ratePerSec}/s over ${opts.connections} keep-alive connections ` +
     `(${r.connectionsOpened} opened) in ${(r.durationMs / 1000).toFixed(1)}s: ${r.ok} ok, ${r.failed} failed` +
-    (r.failed ? ` (${causes}; first: ${r.firstFailures.map((f) => `+${(f.atMs / 1000).toFixed(1)}s ${f.error}`).join(', ')})` : '')
+    (r.failed
+      ? ` (${causes}; first: ${r.firstFailures.map((f) => `+${(f.atMs / 1000).toFixed(1)}s ${f.error}`).join(', ')})`
+      : '')
   );
 }

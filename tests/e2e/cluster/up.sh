@@ -93,7 +93,7 @@ if alive kube-apiserver; then
 fi
 if [[ -d "$dir/pids" ]]; then die "$dir holds a stopped cluster; run tests/e2e/cluster/down.sh first"; fi
 
-port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+port_busy() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 ports=("$P_ETCD" "$P_ETCD_PEER" "$P_API" "$P_KCM" "$P_SCHED")
 ((want_node)) && ports+=("$P_KUBELET" "$P_KUBELET_HEALTHZ" "$P_PROXY_HEALTHZ" "$P_PROXY_METRICS" "$P_STREAM")
 ((run_argocd)) && ports+=("$P_REDIS" "$P_GIT" "$P_REPO" "$P_REPO_METRICS" "$P_CTRL_METRICS")
@@ -264,6 +264,7 @@ export E2E_CLUSTER_DIR=$dir
 export E2E_CLUSTER_API=$server
 export E2E_CLUSTER_ARGOCD_RUNNING=$run_argocd
 export E2E_CLUSTER_NODE_RUNNING=$want_node
+export E2E_PAUSE_IMAGE=${pause_image:-}
 export E2E_GIT_URL=$git_url
 export E2E_GIT_ROOT=$dir/git
 export E2E_REDIS_PORT=$P_REDIS

@@ -82,7 +82,7 @@ stop_named containerd
 # A shim whose task could not be deleted: ours are the ones started with our socket (they write no
 # pid file). Killed, a shim leaves its socket file behind, so that goes too.
 for p in /proc/[0-9]*; do
-  argv="$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" || continue
+  argv="$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)" || continue
   [[ "$argv" == *containerd-shim*" -address $sock"* ]] || continue
   inodes="$(find "$p/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null | tr -dc '0-9\n')"
   socks="$(awk -v want="$inodes" 'BEGIN { split(want, a, "\n"); for (i in a) w[a[i]] = 1 }
@@ -107,7 +107,7 @@ fi
 if ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then
   ip link del "$NODE_BRIDGE" && say "deleted link $NODE_BRIDGE"
 fi
-if ip -o addr show dev lo | grep -qw "$NODE_IP"; then
+if ip -o addr show dev lo | grep -w "$NODE_IP" >/dev/null; then
   ip addr del "$NODE_IP/32" dev lo && say "removed $NODE_IP from lo"
 fi
 
@@ -138,7 +138,7 @@ if command -v nft >/dev/null 2>&1 && [[ -f "$node_dir/nft-tables.before" ]]; the
     grep -qx "table $family $name" "$node_dir/nft-tables.before" && continue
     save=iptables-save
     [[ "$family" == ip6 ]] && save=ip6tables-save
-    "$save" -t "$name" 2>/dev/null | grep -q '^-A' && continue
+    "$save" -t "$name" 2>/dev/null | grep '^-A' >/dev/null && continue
     nft delete table "$family" "$name" && say "deleted nftables table $family $name"
   done < <(nft list tables 2>/dev/null)
 fi

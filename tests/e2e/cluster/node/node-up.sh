@@ -17,7 +17,7 @@ node_preflight() {
   ((${#missing[@]} == 0)) || die "the real node needs: ${missing[*]} (apt-get install containerd runc containernetworking-plugins iptables nftables nfacct; docker CLI + podman for the pause image)"
   [[ -x "$kbin/kubelet" && -x "$kbin/kube-proxy" ]] || die "kubelet/kube-proxy not built in $kbin (tests/e2e/cluster/build.sh k8s)"
   [[ -x "$pause_bin" ]] || die "pause not built ($pause_bin; tests/e2e/cluster/build.sh pause)"
-  if ip -o addr show dev lo | grep -qw "$NODE_IP"; then
+  if ip -o addr show dev lo | grep -w "$NODE_IP" >/dev/null; then
     die "$NODE_IP is already on lo: another real node runs on this machine (one per machine: run sessions under 'flock $REAL_NODE_LOCK ...'; a crashed one is cleaned by tests/e2e/cluster/down.sh with its E2E_CLUSTER_DIR)"
   fi
   if ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then
@@ -53,8 +53,9 @@ ensure_pause_image() {
 write_node_config() {
   mkdir -p "$node_dir"/{containerd/root,containerd/state,containerd/opt,runc,kubelet,pod-logs,cni/net.d,cni/ipam,registry-hosts}
   # Registry hosts (containerd's config_path format): each name the overlays use pulls from the
-  # loopback registry over plain HTTP, and `server` replaces the upstream, so a missing image is
-  # "not found" and never a request to the real host (the gke overlay's Artifact Registry).
+  # loopback registry over plain HTTP, and `server` (the fallback after the [host] entries) is the
+  # loopback registry too, so a missing image is "not found" and never a request to the real host
+  # (the gke overlay's Artifact Registry).
   local host hosts
   # 127.0.0.1:5000 and localhost:5000 (the minikube overlay's), and every overlay's registry host
   # (the gke overlay's Artifact Registry), so promoted releases run on this node too.
@@ -64,7 +65,10 @@ write_node_config() {
   } | sort -u)
   for host in "${hosts[@]}"; do
     mkdir -p "$node_dir/registry-hosts/$host"
-    printf 'server = "http://%s"\n' "$NODE_REGISTRY" >"$node_dir/registry-hosts/$host/hosts.toml"
+    # containerd 1.6 rejects a hosts.toml without a [host] table ("invalid host tree") and then
+    # falls back to the real host; both entries name the loopback registry.
+    printf 'server = "http://%s"\n\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' \
+      "$NODE_REGISTRY" "$NODE_REGISTRY" >"$node_dir/registry-hosts/$host/hosts.toml"
   done
   cat >"$node_dir/containerd.toml" <<EOF
 version = 2
