@@ -4,7 +4,7 @@
 #   ca.{crt,key}                 cluster CA (signs everything below; the API server trusts it for clients)
 #   apiserver.{crt,key}          serving cert for 127.0.0.1 / localhost / kubernetes.default.svc
 #   sa.{key,pub}                 service-account token signing key pair
-#   admin.{crt,key}              CN=kubernetes-admin, O=system:masters (kubectl, tests, kwok, Argo CD)
+#   admin.{crt,key}              CN=kubernetes-admin, O=system:masters (kubectl, tests, Argo CD)
 #   controller-manager.{crt,key} CN=system:kube-controller-manager (bound by the default RBAC roles)
 #   scheduler.{crt,key}          CN=system:kube-scheduler
 #   kubelet.{crt,key}            CN=system:node:NODE_NAME, O=system:nodes (the Node authorizer's form)

@@ -197,6 +197,8 @@ start kube-controller-manager "$kbin/kube-controller-manager" \
   --use-service-account-credentials=true \
   --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt" \
   --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
+  --allocate-node-cidrs=true --cluster-cidr "$POD_CIDR" --node-cidr-mask-size "${POD_CIDR#*/}" \
+  --service-cluster-ip-range "$SERVICE_CIDR" \
   --cluster-name gitops-e2e
 start kube-scheduler "$kbin/kube-scheduler" \
   --kubeconfig "$dir/scheduler.kubeconfig" \

@@ -148,7 +148,6 @@ containerRuntimeEndpoint: unix://$node_dir/containerd.sock
 # cgroup v1 (hybrid) and no systemd as PID 1.
 cgroupDriver: cgroupfs
 failSwapOn: false
-podCIDR: $POD_CIDR
 podLogsDir: $node_dir/pod-logs
 # No chains of the kubelet's own: kube-proxy programs what Services need.
 makeIPTablesUtilChains: false
