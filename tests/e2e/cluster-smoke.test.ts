@@ -6,10 +6,10 @@
 import { jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { KubeClient } from '../../actions/src/kube.js';
-import { kubeClientFromConfig, selectorOf } from '../../actions/src/kube.js';
-import { evaluateRollout } from '../../actions/src/rollout-status.js';
-import type { RolloutVerdict } from '../../actions/src/rollout-status.js';
+import type { KubeClient } from '../../gitops/adapters/kube.js';
+import { kubeClientFromConfig, selectorOf } from '../../gitops/adapters/kube.js';
+import { evaluateRollout } from '../../gitops/rules/rollout-status.js';
+import type { RolloutVerdict } from '../../gitops/rules/rollout-status.js';
 import {
   CLUSTER_SCRIPTS,
   KubectlError,

@@ -6,7 +6,7 @@
 // Applications from the GitOps remote of gitops-env.ts, and the kubelet pulls each release by
 // digest from the loopback registry. While a minikube flow runs, a keep-alive load at a fixed rate
 // goes to `POST /score` through the Service's NodePort on 127.0.0.1.
-import type { VerifyResult } from '../../../actions/src/verify.js';
+import type { VerifyResult } from '../../../gitops/flows/verify.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { watchFailureSignal } from './failure-signal.js';
 import type { FailureSignal } from './failure-signal.js';
