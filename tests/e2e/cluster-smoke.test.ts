@@ -135,7 +135,7 @@ describeCluster('local e2e cluster: the real node', () => {
     );
     expect(asNode('auth', 'can-i', 'get', `nodes/${node.NODE_NAME}`)).toBe('yes');
     expect(asNode('auth', 'can-i', 'list', 'secrets', '-A')).toMatch(/^no\b/);
-    expect(asNode('auth', 'can-i', 'delete', 'pods', '-n', ns)).toMatch(/^no\b/);
+    expect(asNode('auth', 'can-i', 'create', 'deployments.apps', '-n', ns)).toMatch(/^no\b/);
   });
 
   it('runs a Deployment on the node, then stalls a crash-looping release while the old pods run', async () => {
