@@ -80,9 +80,7 @@ export interface GitopsEnv {
   tmp: string;
   /** The commit Argo CD first synced: both overlays pin release 0. */
   initialCommit: string;
-  /** The release both environments run at the start. */
-  release0: Release;
-  /** Every release built, so their local image tags can be removed at the end. */
+  /** Every release built (release 0 first), so their local image tags can be removed at the end. */
   releases: Release[];
   log: (line: string) => void;
 }
@@ -362,7 +360,7 @@ export async function setupGitopsEnv(
     { timeoutMs: 120_000, pollMs: 1000 },
   );
   log('score-api-minikube and score-api-gke Synced/Healthy on release 0');
-  return { cluster, bare, url, work, tmp, initialCommit, release0, releases: [release0], log };
+  return { cluster, bare, url, work, tmp, initialCommit, releases: [release0], log };
 }
 
 /** The NodePort of the minikube Service on 127.0.0.1 (kube-proxy's nodePortAddresses). */
