@@ -1,12 +1,17 @@
 /**
- * A fake of the GitHub REST API pull-request endpoints on loopback (real HTTP, GitHub's JSON shapes and error
- * bodies): list open PRs by head, create (422 when one is already open for the head, or the head branch does not
- * exist), update. It checks the Authorization header and records every request for assertions.
+ * A fake of the GitHub REST API on loopback (real HTTP, GitHub's JSON shapes, status codes and error bodies):
+ * - pull requests: list by head, base and state (paginated), create (422 when one is already open for the head,
+ *   or the head branch does not exist), update (title, body, state), and branch deletion;
+ * - issues, comments, labels, commit statuses, Deployments and their statuses, a commit's author login
+ *   (tests/fakes/fake-github-records.ts).
+ * It checks the Authorization header and records every request for assertions.
  */
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRecords, paginate, resolveCommit } from './fake-github-records.js';
+import type { FakeGithubRecords, FakeResponse } from './fake-github-records.js';
 
 export interface FakePull {
   number: number;
@@ -32,6 +37,8 @@ export interface FakeGithubApi {
   token: string;
   pulls: FakePull[];
   requests: FakeGithubRequest[];
+  /** Issues, comments, labels, commit statuses, Deployments (tests/fakes/fake-github-records.ts). */
+  records: FakeGithubRecords;
   close(): Promise<void>;
 }
 
@@ -67,8 +74,25 @@ export async function startFakeGithubApi(opts: {
     token: opts.token ?? 'ghs_fakeTokenForTests000000000000000000',
     pulls: [],
     requests: [],
+    records: undefined as unknown as FakeGithubRecords,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+
+  // Issues and pull requests share one number sequence, as on GitHub.
+  const nextNumber = (): number =>
+    1 +
+    Math.max(0, ...fake.pulls.map((p) => p.number), ...fake.records.issues.map((i) => i.number));
+  const recordsRouter = createRecords({
+    get url() {
+      return fake.url;
+    },
+    owner: fake.owner,
+    repo: fake.repo,
+    gitRemote: opts.gitRemote,
+    nextNumber,
+    pullNumbers: () => fake.pulls.map((p) => p.number),
+  });
+  fake.records = recordsRouter.records;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => send(res, 500, { message: String(err) }));
@@ -110,15 +134,39 @@ export async function startFakeGithubApi(opts: {
         documentation_url: 'https://docs.github.com/rest',
       });
     }
+    const routed = recordsRouter.route({
+      method: rec.method,
+      path: url.pathname,
+      query: rec.query,
+      body: rec.body ?? {},
+      actor: 'github-actions[bot]',
+    });
+    if (routed) return reply(res, routed);
+    // Octokit sends the ref URL-encoded (heads%2Fpromote%2F...), which GitHub decodes.
+    const gitRef = url.pathname.match(
+      new RegExp(`^/repos/${fake.owner}/${fake.repo}/git/refs/(.+)$`),
+    );
+    if (gitRef && rec.method === 'DELETE') {
+      const ref = decodeURIComponent(gitRef[1]!);
+      if (!ref.startsWith('heads/'))
+        return reply(res, { status: 422, body: { message: 'Reference does not exist' } });
+      return reply(res, deleteBranch(ref.slice('heads/'.length)));
+    }
     const prefix = `/repos/${fake.owner}/${fake.repo}/pulls`;
     if (url.pathname === prefix && rec.method === 'GET') {
       const head = rec.query.head;
+      const base = rec.query.base;
       const state = rec.query.state ?? 'open';
-      const list = fake.pulls.filter(
-        (p) =>
-          (state === 'all' || p.state === state) && (!head || `${fake.owner}:${p.head}` === head),
-      );
-      return send(res, 200, list.map(pullJson));
+      const list = fake.pulls
+        .filter(
+          (p) =>
+            (state === 'all' || p.state === state) &&
+            (!head || `${fake.owner}:${p.head}` === head) &&
+            (!base || p.base === base),
+        )
+        // GitHub lists the newest first.
+        .sort((a, b) => b.number - a.number);
+      return reply(res, paginate(list.map(pullJson), rec.query, `${fake.url}${url.pathname}`));
     }
     if (url.pathname === prefix && rec.method === 'POST') {
       const b = rec.body ?? {};
@@ -156,7 +204,7 @@ export async function startFakeGithubApi(opts: {
       }
       if (bodyTooLong(b)) return send(res, 422, BODY_TOO_LONG);
       const pull: FakePull = {
-        number: fake.pulls.length + 1,
+        number: nextNumber(),
         title: String(b.title),
         body: String(b.body ?? ''),
         head,
@@ -174,9 +222,21 @@ export async function startFakeGithubApi(opts: {
       if (bodyTooLong(b)) return send(res, 422, BODY_TOO_LONG);
       if (typeof b.title === 'string') pull.title = b.title;
       if (typeof b.body === 'string') pull.body = b.body;
+      if (b.state === 'closed' || b.state === 'open') pull.state = b.state;
       return send(res, 200, pullJson(pull));
     }
     send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+  }
+
+  // GitHub's "Delete branch": the ref goes, and an open pull request from it is closed.
+  function deleteBranch(branch: string): FakeResponse {
+    const bare = opts.gitRemote;
+    if (!bare) return { status: 501, body: { message: 'fake GitHub: deleting needs gitRemote' } };
+    if (!resolveCommit(bare, `refs/heads/${branch}`))
+      return { status: 422, body: { message: 'Reference does not exist' } };
+    execFileSync('git', ['update-ref', '-d', `refs/heads/${branch}`], { cwd: bare });
+    for (const p of fake.pulls) if (p.head === branch && p.state === 'open') p.state = 'closed';
+    return { status: 204 };
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -194,4 +254,14 @@ function branchExists(bare: string, branch: string): boolean {
 function send(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
+}
+
+function reply(res: ServerResponse, r: FakeResponse): void {
+  if (r.body === undefined) {
+    res.writeHead(r.status, r.headers ?? {});
+    res.end();
+    return;
+  }
+  res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', ...r.headers });
+  res.end(JSON.stringify(r.body));
 }
