@@ -1,27 +1,33 @@
 import type { CliCommand } from './command.js';
 import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
-import { InputError, withInputNames } from '../errors.js';
-import { parseRepository } from '../adapters/github.js';
+import { withInputNames } from '../errors.js';
 import type { GithubTarget } from '../adapters/github.js';
 import { promote } from '../flows/promote.js';
+import { GITHUB_FLAGS, githubTarget } from './github.js';
 
 const usage = `Usage: gitops promote --from DIR --to DIR [options]
 
-Pins the image digest (and tag) of overlay --from in overlay --to, keeping --to's own registry path,
-commits it on promote/<env>, and with --push --open-pr opens or updates the pull request.
+Promotes a release verified in overlay --from to overlay --to: pins its digest (and tag) in --to, keeping
+--to's own registry path, and copies the base --from rendered at the verified revision into --to/base.
+The commit goes on promote/<env>/sha256-<12 hex>, one branch and pull request per digest: a branch
+under review is never rewritten, and a newer digest's pull request closes the older ones.
+
+The digest must be one a deploy of --from verified (commit status gitops/verify/<env> = success on a
+revision where --from pins it) and never rolled back; with GITHUB_TOKEN this is checked, and a digest
+named with --digest is refused otherwise.
 
 Options:
   --from DIR              Source overlay, relative to the repository root (e.g. overlays/minikube)
   --to DIR                Target overlay (e.g. overlays/gke)
   --image NAME            Image name in the kustomization (default: the only image of --from)
+  --digest sha256:HEX     The verified digest to promote (default: what --from pins now)
   --repo PATH|URL         GitOps repository: a local clone or a remote (default: current directory)
   --branch NAME           Base branch (default main)
   --environment NAME      Environment name for branch and trailers (default: name of --to)
-  --push                  Push promote/<env> (force-updated; a re-run replaces it)
-  --open-pr               Open or update the pull request (needs --push and GITHUB_TOKEN)
-  --github-repo O/R       GitHub repository (default GITHUB_REPOSITORY)
-  --github-api-url URL    GitHub API URL (default GITHUB_API_URL or https://api.github.com)
+  --push                  Push the promotion branch (never rewriting one under review)
+  --open-pr               Open the pull request, close older ones (needs --push and GITHUB_TOKEN)
+${GITHUB_FLAGS}
   --json                  Print one JSON object: the promotion and the pull request
   -h, --help              Show this help
 
@@ -32,7 +38,7 @@ export const promoteCommand: CliCommand = {
   name: 'promote',
   usage,
   options: flagOptions({
-    string: 'from to image repo branch environment github-repo github-api-url',
+    string: 'from to image digest repo branch environment github-repo github-api-url',
     boolean: 'push open-pr json',
   }),
   async run(values, io) {
@@ -40,29 +46,16 @@ export const promoteCommand: CliCommand = {
     const from = requireFlag(values, 'from');
     const to = requireFlag(values, 'to');
     const openPr = boolFlag(values, 'open-pr');
+    const digest = stringFlag(values, 'digest');
+    // The verification is checked whenever GitHub can be asked; naming a digest requires it.
     let github: GithubTarget | undefined;
-    if (openPr) {
-      const repoName = stringFlag(values, 'github-repo') ?? io.env.GITHUB_REPOSITORY;
-      if (!repoName)
-        throw new InputError(
-          '--github-repo',
-          'is required with --open-pr (or set GITHUB_REPOSITORY)',
-        );
-      const token = io.env.GITHUB_TOKEN;
-      if (!token)
-        throw new InputError('GITHUB_TOKEN', 'must be set in the environment for --open-pr');
-      const apiUrl = stringFlag(values, 'github-api-url') ?? io.env.GITHUB_API_URL;
-      if (apiUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(apiUrl)) {
-        throw new InputError('--github-api-url', `expected an http(s) URL, got '${apiUrl}'`);
-      }
-      github = {
-        token,
-        ...parseRepository(
-          repoName,
-          stringFlag(values, 'github-repo') ? '--github-repo' : 'GITHUB_REPOSITORY',
-        ),
-        apiUrl,
-      };
+    if (openPr || digest !== undefined) {
+      github = githubTarget(values, io, openPr ? 'with --open-pr' : 'with --digest');
+    } else if (
+      io.env.GITHUB_TOKEN &&
+      (stringFlag(values, 'github-repo') ?? io.env.GITHUB_REPOSITORY)
+    ) {
+      github = githubTarget(values, io, '');
     }
     const names = {
       repo: '--repo',
@@ -70,6 +63,7 @@ export const promoteCommand: CliCommand = {
       from: '--from',
       to: '--to',
       image: '--image',
+      digest: '--digest',
       environment: '--environment',
       'open-pr': '--open-pr',
     };
@@ -80,6 +74,7 @@ export const promoteCommand: CliCommand = {
         from,
         to,
         image: stringFlag(values, 'image'),
+        digest,
         environment: stringFlag(values, 'environment'),
         push: boolFlag(values, 'push'),
         openPr,
@@ -90,9 +85,15 @@ export const promoteCommand: CliCommand = {
     const lines = res.changed
       ? [
           `promoted ${res.image.name} ${res.digest} from ${from} to ${to} on ${res.branch} (${res.commit?.slice(0, 12)}${res.pushed ? ', pushed' : ''})`,
+          `verified on ${from} at ${res.release.revision.slice(0, 12)} (${res.release.verified === 'status' ? 'commit status checked' : 'not checked: no GitHub API'})`,
           ...(res.pullRequest
             ? [
-                `pull request #${res.pullRequest.number} ${res.pullRequest.created ? 'opened' : 'updated'}: ${res.pullRequest.url}`,
+                `pull request #${res.pullRequest.number} ${res.pullRequest.created ? 'opened' : res.underReview ? 'kept (under review, not rewritten)' : 'updated'}: ${res.pullRequest.url}`,
+              ]
+            : []),
+          ...(res.superseded?.length
+            ? [
+                `closed older promotion pull request(s): ${res.superseded.map((n) => `#${n}`).join(', ')}`,
               ]
             : []),
           '',

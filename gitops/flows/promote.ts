@@ -1,48 +1,46 @@
 /**
- * Promotes the image verified in one overlay to another: the same digest (the image's identity) and tag, under
- * the target overlay's own registry path when it has one. The change is a single commit on `promote/<env>`,
- * force-updated so a re-run replaces it, and a pull request that is opened once and updated afterwards.
+ * Promotes a verified release of one environment to another through a pull request. The release is a digest
+ * the source overlay pinned at a revision whose deploy verify judged healthy (flows/verified-release.ts); the
+ * promotion commit pins that digest (and tag) in the target overlay, under the target's own registry path,
+ * and copies the base the source rendered at that revision into the target (flows/pin-base.ts), so the
+ * target changes only through promotions.
+ *
+ * One branch and pull request per digest (`promote/<env>/sha256-<12 hex>`): an approval covers exactly the
+ * digest that merges, because a branch under review is never rewritten, and a newer verified digest gets a
+ * pull request of its own (closing the older ones) instead of moving the one being reviewed, so a busy branch
+ * never starves promotion.
  */
 import { join } from 'node:path';
 import { GitopsError, InputError } from '../errors.js';
 import type { Git } from '../adapters/git.js';
 import { pushCommit, remoteBranchTip } from '../adapters/git.js';
-import { MAX_PR_BODY, upsertPullRequest } from '../adapters/github.js';
-import type { GithubTarget } from '../adapters/github.js';
+import {
+  MAX_PR_BODY,
+  closePullRequest,
+  createPullRequest,
+  deleteBranch,
+  findOpenPullRequest,
+  listPullRequests,
+  updatePullRequest,
+} from '../adapters/github.js';
+import type { GithubTarget, PullRequest } from '../adapters/github.js';
 import { renderOverlay } from '../adapters/kustomize.js';
 import { environmentOf, openOverlay, overlayPath } from '../adapters/repo-files.js';
-import { formatImageRef, isDigest } from '../rules/image-ref.js';
+import { isPromotionBranch, promotionBranch, verifyContext } from '../rules/deploy-record.js';
+import { formatImageRef } from '../rules/image-ref.js';
 import { listImages, readImage, setImage } from '../rules/kustomization.js';
 import type { ImageOverride } from '../rules/kustomization.js';
 import { truncateLines, unifiedDiff } from '../rules/manifest-diff.js';
-import { checkBranch, isCommitSha } from '../rules/names.js';
-import {
-  TRAILER,
-  formatTrailers,
-  parseTrailers,
-  shortDigest,
-  shortTag,
-} from '../rules/trailers.js';
-import { checkRepo, withWorkspace } from './workspace.js';
+import { TRAILER, formatTrailers, shortDigest, shortTag } from '../rules/trailers.js';
+import { pinBase } from './pin-base.js';
+import { findRelease } from './verified-release.js';
+import type { Release } from './verified-release.js';
+import { validatePromoteOptions } from './promote-options.js';
+import type { PromoteOptions } from './promote-options.js';
+import { withWorkspace } from './workspace.js';
 
-export interface PromoteOptions {
-  /** A local working clone (a throwaway worktree of it is used; pushes go to its origin) or a remote URL/path. */
-  repo: string;
-  /** The base branch the promotion starts from and the PR targets. Default 'main'. */
-  branch?: string;
-  /** Source overlay directory, relative to the repository root (e.g. overlays/minikube). */
-  from: string;
-  /** Target overlay directory (e.g. overlays/gke). */
-  to: string;
-  /** The kustomization image name; default: the only image of the source overlay. */
-  image?: string;
-  /** Environment name for the branch and trailers; default: the target directory's name. */
-  environment?: string;
-  push?: boolean;
-  openPr?: boolean;
-  github?: GithubTarget;
-  log?: (line: string) => void;
-}
+export { validatePromoteOptions } from './promote-options.js';
+export type { PromoteOptions } from './promote-options.js';
 
 export interface PromoteResult {
   changed: boolean;
@@ -54,30 +52,18 @@ export interface PromoteResult {
   digest: string;
   /** The image entry written into the target overlay. */
   image: ImageOverride;
+  /** The verified release promoted: the source revision and how its verification was checked. */
+  release: Pick<Release, 'revision' | 'verified'>;
+  /** The base copied into the target (source directory at the release's revision), and whether it changed. */
+  base?: { source: string; revision: string; changed: boolean };
   pullRequest?: { number: number; url: string; created: boolean };
+  /** True when the branch was already under review with another commit, which was left as it is. */
+  underReview?: boolean;
+  /** Older promotion pull requests this one closed. */
+  superseded?: number[];
 }
 
-/** Checks the promotion inputs that need no repository; InputError naming the first bad one. */
-export function validatePromoteOptions(opts: PromoteOptions): void {
-  checkRepo(opts.repo);
-  const from = overlayPath('.', opts.from, 'from');
-  const to = overlayPath('.', opts.to, 'to');
-  if (from === to) throw new InputError('to', `must differ from 'from' (both are '${from}')`);
-  checkBranch(opts.branch ?? 'main');
-  environmentOf(to, opts.environment, 'to');
-  if (opts.openPr && !opts.github) {
-    throw new InputError(
-      'open-pr',
-      'needs a GitHub repository and token (GITHUB_REPOSITORY, GITHUB_TOKEN)',
-    );
-  }
-  if (opts.openPr && !opts.push)
-    throw new InputError('open-pr', 'needs push: the PR head must exist on the remote');
-  if (opts.github && opts.github.token.trim() === '')
-    throw new InputError('github-token', 'is empty');
-}
-
-/** Pins the source overlay's image digest in the target overlay, commits on promote/<env>, pushes and opens/updates the PR. */
+/** Promotes the verified release: commit on its branch, push, open its pull request, close older ones. */
 export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
   validatePromoteOptions(opts);
   const log = opts.log ?? (() => undefined);
@@ -85,7 +71,6 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
   const to = overlayPath('.', opts.to, 'to');
   const base = opts.branch ?? 'main';
   const environment = environmentOf(to, opts.environment, 'to');
-  const branch = `promote/${environment}`;
   const workspace = {
     repo: opts.repo,
     branch: base,
@@ -98,44 +83,55 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
     const baseCommit = await git.run(['rev-parse', 'HEAD']);
     const fromOverlay = openOverlay(ws.dir, from, 'from');
     const target = openOverlay(ws.dir, to, 'to');
-    const fromFile = fromOverlay.file;
     const toFile = target.file;
-    const fromText = await fromOverlay.read();
     const toText = await target.read();
+    const name = pickSourceImage(await fromOverlay.read(), fromOverlay.file, opts.image);
 
-    const source = pickSourceImage(fromText, fromFile, opts.image);
-    if (!source.digest || !isDigest(source.digest)) {
-      throw new InputError(
-        'from',
-        `${fromFile} pins no digest for image '${source.name}'; promote copies a verified digest`,
-      );
-    }
-    const digest = source.digest;
-    const current = readImage(toText, source.name, toFile);
+    const release = await findRelease({
+      git,
+      overlay: from,
+      file: fromOverlay.file,
+      imageName: name,
+      environment: environmentOf(from, undefined, 'from'),
+      digest: opts.digest,
+      github: opts.github,
+      log,
+    });
+    const { digest } = release;
+    const branch = promotionBranch(environment, digest);
+    const current = readImage(toText, name, toFile);
     // The digest is the identity; the registry path stays the target's own (e.g. Artifact Registry for gke).
-    const wanted: ImageOverride = { name: source.name, digest };
-    const newName = current?.newName ?? source.newName;
+    const wanted: ImageOverride = { name, digest };
+    const newName = current?.newName ?? release.image.newName;
     if (newName) wanted.newName = newName;
-    if (source.newTag) wanted.newTag = source.newTag;
-    const edit = setImage(toText, wanted, toFile);
-    const sourceCommit = await findSourceCommit(git, fromFile, source);
-    const ref = formatImageRef({ repository: newName ?? source.name, tag: source.newTag, digest });
-
-    if (!edit.changed) {
-      log(`${toFile} already pins ${shortDigest(digest)}; nothing to promote`);
-      return {
-        changed: false,
-        branch,
-        pushed: false,
-        diff: '',
-        sourceCommit,
-        digest,
-        image: wanted,
-      };
-    }
+    if (release.image.newTag) wanted.newTag = release.image.newTag;
+    const ref = formatImageRef({ repository: newName ?? name, tag: wanted.newTag, digest });
+    const summary = {
+      branch,
+      sourceCommit: release.sourceCommit,
+      digest,
+      image: wanted,
+      release: { revision: release.revision, verified: release.verified },
+    };
 
     const before = await renderOverlay(join(ws.dir, to));
+    const pinned = await pinBase({
+      git,
+      from,
+      fromFile: fromOverlay.file,
+      to,
+      toFile,
+      targetText: toText,
+      revision: release.revision,
+    });
+    const edit = setImage(pinned.kustomization, wanted, toFile);
+    const baseInfo = { source: pinned.source, revision: pinned.revision, changed: pinned.changed };
+    if (edit.text === toText && !pinned.changed) {
+      log(`${to} already pins ${shortDigest(digest)} and its base; nothing to promote`);
+      return { ...summary, changed: false, pushed: false, diff: '', base: baseInfo };
+    }
     await target.write(edit.text);
+    await git.run(['add', '--', toFile]);
     const after = await renderOverlay(join(ws.dir, to));
     const diff = unifiedDiff(
       before,
@@ -143,74 +139,133 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
       `a/${to} (kustomize build)`,
       `b/${to} (kustomize build)`,
     );
-
-    await git.run(['add', '--', toFile]);
-    const message = promotionMessage({
+    const facts: PromotionFacts = {
       environment,
-      image: source.name,
-      tag: source.newTag,
+      image: name,
+      tag: wanted.newTag,
       digest,
       ref,
-      sourceCommit,
+      sourceCommit: release.sourceCommit,
       from,
       to,
       baseCommit,
-    });
-    let commit = await git.commit(message);
-    let pushed = false;
+      base,
+      revision: release.revision,
+      verified: release.verified,
+      basePath: pinned.source,
+      diff,
+    };
+    let commit = await git.commit(promotionMessage(facts));
+    const result: PromoteResult = {
+      ...summary,
+      changed: true,
+      commit,
+      pushed: false,
+      diff,
+      base: baseInfo,
+    };
 
+    const open =
+      opts.openPr && opts.github ? await findOpenPullRequest(opts.github, branch) : undefined;
     if (opts.push) {
       const remote = await remoteBranchTip(git, branch);
       if (remote && (await samePromotion(git, branch, remote, commit, baseCommit))) {
         log(`${branch} already holds this promotion (${remote.slice(0, 12)}); not pushing`);
         commit = remote;
+      } else if (remote && (open || !opts.github)) {
+        // Under review (or nobody can tell): the reviewed commit stays what merges.
+        log(
+          `${branch} is ${open ? `under review in #${open.number}` : 'on the remote'} at ${remote.slice(0, 12)}; not rewriting it`,
+        );
+        commit = remote;
+        result.underReview = true;
       } else {
-        // The branch belongs to the bot: replace it, but only if nobody moved it since we looked.
+        // A new branch, or the left-over branch of a closed pull request: nobody reviews it.
         await pushCommit(git, branch, commit, { lease: remote ?? '' });
-        pushed = true;
+        result.pushed = true;
         log(`pushed ${commit.slice(0, 12)} to ${branch}`);
       }
+      result.commit = commit;
     } else if (ws.kind !== 'clone') {
       await keepLocalBranch(git, branch, commit, log);
     }
 
-    const result: PromoteResult = {
-      changed: true,
-      branch,
-      commit,
-      pushed,
-      diff,
-      sourceCommit,
-      digest,
-      image: wanted,
-    };
     if (opts.openPr && opts.github) {
-      const title = message.split('\n')[0] as string;
-      const body = pullRequestBody({
-        environment,
-        image: source.name,
-        ref,
-        digest,
-        sourceCommit,
-        from,
-        to,
-        baseCommit,
-        base,
-        diff,
-      });
-      const pr = await upsertPullRequest(opts.github, { title, body, head: branch, base });
-      log(`${pr.created ? 'opened' : 'updated'} pull request #${pr.number} ${pr.url}`);
+      const title = promotionMessage(facts).split('\n')[0] as string;
+      const body = pullRequestBody(facts);
+      let pr: PullRequest & { created: boolean };
+      if (!open) {
+        pr = {
+          ...(await createPullRequest(opts.github, { title, body, head: branch, base })),
+          created: true,
+        };
+      } else if (!result.underReview) {
+        pr = {
+          ...(await updatePullRequest(opts.github, open.number, { title, body })),
+          created: false,
+        };
+      } else {
+        pr = { ...open, created: false };
+      }
+      log(`${pr.created ? 'opened' : 'kept'} pull request #${pr.number} ${pr.url}`);
       result.pullRequest = { number: pr.number, url: pr.url, created: pr.created };
+      result.superseded = await closeOlderPromotions(opts.github, {
+        environment,
+        base,
+        keep: pr,
+        digest,
+        log,
+      });
     }
     return result;
   });
 }
 
-function pickSourceImage(text: string, file: string, name: string | undefined): ImageOverride {
+/**
+ * Closes the open promotion pull requests to `environment` older than `keep` (a lower number), saying which
+ * one supersedes them, and deletes their branches. A newer one is never closed: a re-run of an old promotion
+ * must not undo a later one.
+ */
+async function closeOlderPromotions(
+  github: GithubTarget,
+  o: {
+    environment: string;
+    base: string;
+    keep: { number: number; head?: string };
+    digest: string;
+    log: (line: string) => void;
+  },
+): Promise<number[]> {
+  const open = await listPullRequests(github, { base: o.base, state: 'open' });
+  const older = open.filter(
+    (p) => p.number < o.keep.number && isPromotionBranch(o.environment, p.head),
+  );
+  const newer = open.filter(
+    (p) => p.number > o.keep.number && isPromotionBranch(o.environment, p.head),
+  );
+  if (newer.length > 0) {
+    o.log(
+      `newer promotion pull request(s) to ${o.environment} are open (${newer.map((p) => `#${p.number}`).join(', ')}); left as they are`,
+    );
+  }
+  for (const p of older) {
+    await closePullRequest(
+      github,
+      p.number,
+      `Superseded by #${o.keep.number}, which promotes \`${o.digest}\` to ${o.environment}. ` +
+        'Each promotion pull request covers exactly one verified digest, so this one is closed rather than updated.',
+    );
+    await deleteBranch(github, p.head);
+    o.log(`closed #${p.number} (${p.head}): superseded by #${o.keep.number}`);
+  }
+  return older.map((p) => p.number);
+}
+
+function pickSourceImage(text: string, file: string, name: string | undefined): string {
   if (name) {
-    const found = readImage(text, name, file);
-    if (!found) throw new InputError('image', `'${name}' is not in the images of ${file}`);
-    return found;
+    if (!readImage(text, name, file))
+      throw new InputError('image', `'${name}' is not in the images of ${file}`);
+    return name;
   }
   const all = listImages(text, file);
   if (all.length !== 1) {
@@ -219,37 +274,38 @@ function pickSourceImage(text: string, file: string, name: string | undefined): 
       `${file} lists ${all.length} images (${all.map((i) => i.name).join(', ') || 'none'}); pass --image`,
     );
   }
-  return all[0] as ImageOverride;
+  return (all[0] as ImageOverride).name;
 }
 
-// The app source commit the image was built from: the Source-Commit trailer of the bump that pinned it.
-async function findSourceCommit(
-  git: Git,
-  fromFile: string,
-  source: ImageOverride,
-): Promise<string | undefined> {
-  const out = await git.run(['log', '-n', '20', '--format=%B%x00', '--', fromFile]);
-  for (const message of out.split('\0')) {
-    const t = parseTrailers(message.trim());
-    if (t[TRAILER.digest] === source.digest && t[TRAILER.sourceCommit])
-      return t[TRAILER.sourceCommit];
-  }
-  return source.newTag && isCommitSha(source.newTag) ? source.newTag : undefined;
-}
-
-function promotionMessage(i: {
+/** Everything a promotion's commit message and pull request say. */
+export interface PromotionFacts {
   environment: string;
-  image: string;
+  image?: string;
   tag?: string;
   digest: string;
   ref: string;
   sourceCommit?: string;
   from: string;
   to: string;
+  /** The tip of `base` the promotion commit sits on. */
   baseCommit: string;
-}): string {
-  const subject = `promote(${i.environment}): ${i.image}${i.tag ? ` ${shortTag(i.tag)}` : ''} (${shortDigest(i.digest)})`;
-  const body = `Pin ${i.image} to ${i.ref} in ${i.to}: the digest running in ${i.from} at ${i.baseCommit.slice(0, 12)}.\nReverting this commit (or its merge) rolls ${i.environment} back.`;
+  /** The branch the pull request targets. */
+  base: string;
+  /** The verified revision of `from` promoted (its base copied into `to`). */
+  revision: string;
+  verified: Release['verified'];
+  /** The base directory copied into the target. */
+  basePath: string;
+  diff: string;
+}
+
+function promotionMessage(i: PromotionFacts): string {
+  const subject = `promote(${i.environment}): ${i.image ?? 'image'}${i.tag ? ` ${shortTag(i.tag)}` : ''} (${shortDigest(i.digest)})`;
+  const body = [
+    `Pin ${i.image ?? 'the image'} to ${i.ref} in ${i.to}, with ${i.basePath}/ as of ${i.revision.slice(0, 12)}`,
+    `copied to ${i.to}/base: the release verified in ${i.from} at ${i.revision.slice(0, 12)}.`,
+    `Reverting this commit (or its merge) rolls ${i.environment} back.`,
+  ].join('\n');
   return `${subject}\n\n${body}\n\n${promotionTrailers(i)}\n`;
 }
 
@@ -261,6 +317,8 @@ export function promotionTrailers(i: {
   ref: string;
   sourceCommit?: string;
   to: string;
+  revision?: string;
+  basePath?: string;
 }): string {
   const trailers: Record<string, string> = {};
   if (i.sourceCommit) trailers[TRAILER.sourceCommit] = i.sourceCommit;
@@ -269,34 +327,32 @@ export function promotionTrailers(i: {
   if (i.image) trailers[TRAILER.imageName] = i.image;
   trailers[TRAILER.environment] = i.environment;
   trailers[TRAILER.overlay] = i.to;
+  if (i.revision) trailers[TRAILER.verifiedRevision] = i.revision;
+  if (i.basePath) trailers[TRAILER.basePath] = i.basePath;
   trailers[TRAILER.action] = 'promote';
   return formatTrailers(trailers);
 }
 
-/** The PR description: what is promoted, from where, and the rendered diff, kept under GitHub's body limit. */
-export function pullRequestBody(i: {
-  environment: string;
-  image?: string;
-  ref: string;
-  digest: string;
-  sourceCommit?: string;
-  from: string;
-  to: string;
-  baseCommit: string;
-  base: string;
-  diff: string;
-}): string {
+/** The PR description: what is promoted, its verification, and the rendered diff, under GitHub's body limit. */
+export function pullRequestBody(i: PromotionFacts): string {
+  const verification =
+    i.verified === 'status'
+      ? `healthy on \`${i.from}\` at \`${i.revision}\` (commit status \`${verifyContext(environmentOf(i.from, undefined, 'from'))}\`)`
+      : `not checked (promoted without the GitHub API) — \`${i.from}\` at \`${i.revision}\``;
   const head = [
-    `Promotes the image verified in \`${i.from}\` to **${i.environment}** (\`${i.to}\`).`,
+    `Promotes the release verified in \`${i.from}\` to **${i.environment}** (\`${i.to}\`).`,
     '',
     '| | |',
     '|---|---|',
     `| Image | \`${i.ref}\` |`,
     `| Digest | \`${i.digest}\` |`,
     `| Source commit | ${i.sourceCommit ? `\`${i.sourceCommit}\`` : 'unknown (no Source-Commit trailer on the source bump)'} |`,
-    `| Promoted from | \`${i.from}\` at \`${i.baseCommit}\` on \`${i.base}\` |`,
+    `| Verified | ${verification} |`,
+    `| Base | \`${i.basePath}/\` at \`${i.revision.slice(0, 12)}\`, copied to \`${i.to}/base/\` |`,
+    `| On top of | \`${i.base}\` at \`${i.baseCommit}\` |`,
     '',
-    'Merging deploys it; reverting the merge rolls it back. Re-running the promotion updates this PR.',
+    'Merging deploys it; reverting the merge rolls it back. This branch is never rewritten: a newer verified ' +
+      'digest opens its own pull request and closes this one.',
     '',
     `### Rendered manifests (\`kustomize build ${i.to}\`)`,
     '',

@@ -93,51 +93,51 @@ export async function findRevertOf(
   return undefined;
 }
 
-/** A commit revertDeployment accepts, with what the revert needs to know about it. */
-interface RevertTarget {
+/** A gitops deployment as a commit of the branch shows it: the bump or promotion, and its trailers. */
+export interface DeployedChange {
   action: 'bump' | 'promote';
   /** Trailers of the bump or promotion (for a merge: of its second parent). */
   trailers: Trailers;
-  /** Subject of the commit being reverted (the merge's own for a merge). */
+  /** Subject of the commit itself (the merge's own for a merge). */
   subject: string;
   /** Subject of the bump or promotion commit (names the image). */
   changeSubject: string;
-  /** Files the revert changes back. */
-  files: string[];
   /** For a merge commit: its first parent (the mainline) and the promotion commit it merged. */
   merge?: { mainline: string; promotion: string };
+  /** Why `sha` is not one, when it is not (then action is undefined). */
+  notDeployment?: string;
 }
 
-// Decides whether `sha` is one of our deployments, in one of the shapes GitHub can merge a promotion PR in.
-async function revertTarget(git: Git, sha: string): Promise<RevertTarget> {
+/**
+ * What deployment `sha` is: a bump, a promotion commit (also squash- or rebase-merged, with the trailers of the
+ * commit or the PR description), or the merge commit of a promotion PR; `notDeployment` says why not otherwise.
+ */
+export async function deployedChange(
+  git: Git,
+  sha: string,
+): Promise<DeployedChange | { notDeployment: string; action?: undefined }> {
   const [self, ...parents] = (await git.run(['rev-list', '--parents', '-n', '1', sha])).split(' ');
   const [entry] = await logEntries(git, ['-n', '1', self ?? sha]);
   const subject = entry?.subject ?? sha;
   if (parents.length > 2) {
-    throw new NotADeploymentError(
-      sha,
-      `is a merge of ${parents.length} parents (expected at most 2)`,
-    );
+    return { notDeployment: `is a merge of ${parents.length} parents (expected at most 2)` };
   }
   if (parents.length === 2) {
     const [mainline, promotion] = parents as [string, string];
     const [merged] = await logEntries(git, ['-n', '1', promotion]);
     const trailers = parseTrailingTrailers(merged?.message ?? '');
     if (trailers[TRAILER.action] !== 'promote') {
-      throw new NotADeploymentError(
-        sha,
-        `is a merge commit whose second parent ${promotion.slice(0, 12)} is not a gitops promotion ` +
+      return {
+        notDeployment:
+          `is a merge commit whose second parent ${promotion.slice(0, 12)} is not a gitops promotion ` +
           `(Gitops-Action: ${trailers[TRAILER.action] ?? 'none'}, expected promote)`,
-      );
+      };
     }
-    const files = nonEmpty(await git.run(['diff', '--name-only', mainline, sha]));
-    checkScope(sha, trailers, files);
     return {
       action: 'promote',
       trailers,
       subject,
       changeSubject: merged?.subject ?? '',
-      files,
       merge: { mainline, promotion },
     };
   }
@@ -148,15 +148,31 @@ async function revertTarget(git: Git, sha: string): Promise<RevertTarget> {
     own[TRAILER.action] === 'bump' ? own : parseTrailingTrailers(entry?.message ?? '');
   const action = trailers[TRAILER.action];
   if (action !== 'bump' && action !== 'promote') {
-    throw new NotADeploymentError(
-      sha,
-      `is not a gitops bump or promotion (Gitops-Action: ${action ?? 'none'}; expected bump or promote)`,
-    );
+    return {
+      notDeployment: `is not a gitops bump or promotion (Gitops-Action: ${action ?? 'none'}; expected bump or promote)`,
+    };
+  }
+  return { action, trailers, subject, changeSubject: subject };
+}
+
+/** A commit revertDeployment accepts, with the files the revert changes back. */
+interface RevertTarget extends DeployedChange {
+  files: string[];
+}
+
+// Decides whether `sha` is one of our deployments, and that reverting it undoes nothing but the deployment.
+async function revertTarget(git: Git, sha: string): Promise<RevertTarget> {
+  const change = await deployedChange(git, sha);
+  if (!change.action) throw new NotADeploymentError(sha, change.notDeployment);
+  if (change.merge) {
+    const files = nonEmpty(await git.run(['diff', '--name-only', change.merge.mainline, sha]));
+    checkScope(sha, change.trailers, files);
+    return { ...change, files };
   }
   const files = nonEmpty(await git.run(['diff-tree', '--no-commit-id', '--name-only', '-r', sha]));
   // A squash merge takes in whatever the PR branch held: revert it only if it is still just the pin.
-  if (action === 'promote') checkScope(sha, trailers, files);
-  return { action, trailers, subject, changeSubject: subject, files };
+  if (change.action === 'promote') checkScope(sha, change.trailers, files);
+  return { ...change, files };
 }
 
 function nonEmpty(out: string): string[] {

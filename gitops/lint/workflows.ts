@@ -8,6 +8,7 @@ import { GitopsError } from '../errors.js';
 import { runProcess } from '../adapters/process.js';
 import { readRepoFile } from '../adapters/repo-files.js';
 import type { Finding } from './finding.js';
+import { checkPromotedOverlays } from './promoted-overlay.js';
 import { checkWorkflowAccess, workflowFacts } from './workflow-access.js';
 import { checkWorkflowPolicy } from './workflow-policy.js';
 
@@ -156,5 +157,7 @@ export async function checkWorkflows(root: string): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const [file, text] of texts)
     out.push(...checkWorkflowPolicy(file, text), ...checkWorkflowAccess(file, text, facts));
+  // The overlays the workflows promote into must not read the live base.
+  out.push(...(await checkPromotedOverlays(root, texts)));
   return out;
 }

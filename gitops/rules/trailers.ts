@@ -19,6 +19,10 @@ export const TRAILER = {
   revertedPromotion: 'Reverted-Promotion',
   /** On a revert: the Image-Digest of the change it undid, so a guard can refuse that digest again. */
   rolledBackDigest: 'Rolled-Back-Digest',
+  /** On a promotion: the revision of the source environment whose verified deploy it promotes. */
+  verifiedRevision: 'Verified-Revision',
+  /** On a promotion: the base directory copied (at Verified-Revision) into the target's pinned base. */
+  basePath: 'Base-Path',
 } as const;
 
 /** Trailers as key -> value; when a key repeats, the last value wins. */

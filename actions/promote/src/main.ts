@@ -1,5 +1,5 @@
-// The `promote` action: opens (or updates) the pull request that pins the source overlay's digest in the
-// target overlay, with the rendered-manifest diff and the source commit in its body.
+// The `promote` action: opens the pull request that promotes a verified release of the source overlay to the
+// target overlay (one per digest, closing older ones), with the rendered-manifest diff in its body.
 import { ActionInputs } from '../../../gitops/action/inputs.js';
 import {
   codeBlock,
@@ -10,13 +10,12 @@ import {
 } from '../../../gitops/action/runtime.js';
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
 import { InputError } from '../../../gitops/errors.js';
-import { promote, validatePromoteOptions } from '../../../gitops/flows/promote.js';
+import { validatePromoteOptions } from '../../../gitops/flows/promote-options.js';
+import type { PromoteOptions } from '../../../gitops/flows/promote-options.js';
+import type { PromoteResult } from '../../../gitops/flows/promote.js';
 import { findKustomization } from '../../../gitops/adapters/repo-files.js';
 
-/** The options promote() takes. */
-export type PromoteOptions = Parameters<typeof promote>[0];
-/** What promote() returns. */
-export type PromoteResult = Awaited<ReturnType<typeof promote>>;
+export type { PromoteOptions, PromoteResult };
 /** Promotes; injectable for tests. */
 export type Promoter = (opts: PromoteOptions) => Promise<PromoteResult>;
 
@@ -37,6 +36,7 @@ export function readInputs(rt: ActionRuntime): PromoteOptions {
   const to = overlayInput(inputs, 'to', repo);
   const image = inputs.optional('image');
   if (image !== undefined) inputs.imageRef('image', { repositoryOnly: true });
+  const digest = inputs.digest('digest');
   const branch = inputs.branch();
   const openPr = inputs.boolean('open-pr', true);
   const push = inputs.boolean('push', true);
@@ -45,13 +45,15 @@ export function readInputs(rt: ActionRuntime): PromoteOptions {
       'push',
       'must be true when open-pr is true (the pull request needs the pushed branch)',
     );
+  // The API also checks the verification, so it is used whenever a token is at hand.
   let github: PromoteOptions['github'];
-  if (openPr) {
-    if (!token)
-      throw new InputError(
-        'token',
-        'is required when open-pr is true (and GITHUB_TOKEN is not set)',
-      );
+  if (!token && (openPr || digest !== undefined)) {
+    throw new InputError(
+      'token',
+      `is required when ${openPr ? 'open-pr is true' : 'a digest is named'} (and GITHUB_TOKEN is not set)`,
+    );
+  }
+  if (token) {
     const { owner, repo: name } = inputs.repository('repository', { env: 'GITHUB_REPOSITORY' });
     const apiUrl = inputs.url('api-url', {
       env: 'GITHUB_API_URL',
@@ -59,7 +61,7 @@ export function readInputs(rt: ActionRuntime): PromoteOptions {
     });
     github = { token, owner, repo: name, apiUrl };
   }
-  const opts = { repo, branch, from, to, image, push, openPr, github };
+  const opts = { repo, branch, from, to, image, digest, push, openPr, github };
   validatePromoteOptions(opts);
   return opts;
 }
@@ -71,14 +73,30 @@ export function promoteSummary(opts: PromoteOptions, result: PromoteResult): str
     ['To', `\`${opts.to}\``],
     ['Digest', `\`${result.digest}\``],
     ['Source commit', result.sourceCommit ? `\`${result.sourceCommit}\`` : '—'],
-    ['Changed', result.changed ? 'yes' : `no (${opts.to} already pins this digest)`],
+    [
+      'Verified',
+      `${opts.from} at \`${result.release.revision}\` (${result.release.verified === 'status' ? 'commit status checked' : 'not checked'})`,
+    ],
+    [
+      'Base',
+      result.base ? `\`${result.base.source}/\` at \`${result.base.revision.slice(0, 12)}\`` : '—',
+    ],
+    ['Changed', result.changed ? 'yes' : `no (${opts.to} already pins this release)`],
     ['Branch', result.branch],
   ];
   if (result.pullRequest) {
+    const how = result.pullRequest.created
+      ? 'opened'
+      : result.underReview
+        ? 'kept: under review, not rewritten'
+        : 'updated';
     rows.push([
       'Pull request',
-      `[#${result.pullRequest.number}](${result.pullRequest.url}) (${result.pullRequest.created ? 'opened' : 'updated'})`,
+      `[#${result.pullRequest.number}](${result.pullRequest.url}) (${how})`,
     ]);
+  }
+  if (result.superseded?.length) {
+    rows.push(['Closed as superseded', result.superseded.map((n) => `#${n}`).join(', ')]);
   }
   const diff = result.diff.trim()
     ? `\n\n### Rendered manifest diff\n\n${codeBlock(result.diff, 'diff')}`
@@ -87,18 +105,19 @@ export function promoteSummary(opts: PromoteOptions, result: PromoteResult): str
 }
 
 /** The action body over a runtime and an injectable promoter. */
-export async function promoteAction(
-  rt: ActionRuntime,
-  promoter: Promoter = promote,
-): Promise<void> {
+export async function promoteAction(rt: ActionRuntime, injected?: Promoter): Promise<void> {
   const opts = readInputs(rt);
+  // The flow (and Octokit with it) loads only now: a bad input fails in the time node takes to start.
+  const promoter = injected ?? (await import('./github.chunk.js')).promote;
   rt.info(`promote: ${opts.from} -> ${opts.to}`);
   const result = await promoter({ ...opts, log: (line) => rt.info(line) });
   rt.setOutput('changed', String(result.changed));
   rt.setOutput('digest', result.digest);
+  rt.setOutput('revision', result.release.revision);
   rt.setOutput('branch', result.branch);
   rt.setOutput('pull-request-number', result.pullRequest ? String(result.pullRequest.number) : '');
   rt.setOutput('url', result.pullRequest?.url ?? '');
+  rt.setOutput('superseded', (result.superseded ?? []).join(' '));
   rt.info(
     result.pullRequest
       ? `promote: pull request #${result.pullRequest.number} ${result.pullRequest.url}`

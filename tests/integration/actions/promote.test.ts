@@ -4,10 +4,12 @@ import { addOverlay, createWorkingClone } from '../../helpers/git-fixture.js';
 import type { WorkingClone } from '../../helpers/git-fixture.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
+import { recordVerification } from '../../helpers/github.js';
 import { errors, runAction } from './run-action.js';
 
 const TOKEN = 'ghs_fakeTokenForPromote0123456789';
 const MINIKUBE_DIGEST = `sha256:${'1'.repeat(64)}`;
+const BRANCH = `promote/gke/sha256-${'1'.repeat(12)}`;
 const GKE = `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
@@ -21,6 +23,7 @@ images:
 
 let fx: WorkingClone;
 let github: FakeGithubApi;
+let pinned: string;
 beforeEach(async () => {
   fx = createWorkingClone();
   addOverlay(fx, 'gke', GKE);
@@ -30,6 +33,10 @@ beforeEach(async () => {
     token: TOKEN,
     gitRemote: fx.remote,
   });
+  // The revision that pinned the digest in minikube, judged healthy by its deploy's verify.
+  pinned = fx.git(fx.clone, 'log', '-1', '--format=%H', '--', 'overlays/minikube');
+  await recordVerification(github, pinned);
+  github.requests.length = 0;
 });
 afterEach(async () => {
   await github.close();
@@ -55,15 +62,21 @@ test('opens a pull request pinning the minikube digest in gke, and a rerun updat
   expect(first.outputs).toMatchObject({
     changed: 'true',
     digest: MINIKUBE_DIGEST,
-    branch: 'promote/gke',
+    revision: pinned,
+    branch: BRANCH,
     'pull-request-number': '1',
     url: 'https://github.com/acme/deploy/pull/1',
   });
-  const pinned = fx.git(fx.remote, 'show', 'promote/gke:overlays/gke/kustomization.yaml');
-  expect(pinned).toContain(`digest: ${MINIKUBE_DIGEST}`);
-  expect(pinned).toContain('newName: europe-docker.pkg.dev/example/score/score-api');
+  const gke = fx.git(fx.remote, 'show', `${BRANCH}:overlays/gke/kustomization.yaml`);
+  expect(gke).toContain(`digest: ${MINIKUBE_DIGEST}`);
+  expect(gke).toContain('newName: europe-docker.pkg.dev/example/score/score-api');
+  // The base the verified revision rendered, pinned inside the overlay.
+  expect(gke).toMatch(/^ {2}- base$/m);
+  expect(fx.git(fx.remote, 'rev-parse', `${BRANCH}:overlays/gke/base`)).toBe(
+    fx.git(fx.remote, 'rev-parse', `${pinned}:deploy`),
+  );
   const [pull] = github.pulls;
-  expect(pull).toMatchObject({ head: 'promote/gke', base: 'main' });
+  expect(pull).toMatchObject({ head: BRANCH, base: 'main' });
   expect(pull!.body).toContain(MINIKUBE_DIGEST);
   expect(pull!.body).toMatch(/^[-+].*image: europe-docker\.pkg\.dev\/example\/score\/score-api/m); // rendered diff
   expect(first.summary).toContain('### Rendered manifest diff');
@@ -82,14 +95,27 @@ test('the token can come from GITHUB_TOKEN, and without any token the step fails
   expect(noToken.code).toBe(1);
   expect(errors(noToken)[0]?.message).toMatch(/^token: is required when open-pr is true/);
   expect(github.requests).toEqual([]);
-  expect(() => fx.git(fx.remote, 'rev-parse', '--verify', 'promote/gke')).toThrow();
+  expect(() => fx.git(fx.remote, 'rev-parse', '--verify', BRANCH)).toThrow();
 
   const fromEnv = await runAction('promote', inputs({ token: '' }), {
     workspace: fx.clone,
     env: { GITHUB_TOKEN: TOKEN },
   });
   expect(fromEnv.code).toBe(0);
-  expect(github.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  expect(github.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
+});
+
+test('a digest no deploy verified is refused, naming it, with no branch and no pull request', async () => {
+  const other = `sha256:${'2'.repeat(64)}`;
+  const run = await runAction('promote', inputs({ digest: other }), { workspace: fx.clone });
+  expect(run.code).toBe(1);
+  expect(errors(run)[0]?.message).toContain(
+    `${other} cannot be promoted: no revision in the last 200 changes of overlays/minikube pinned it`,
+  );
+  expect(github.pulls).toEqual([]);
+  expect(fx.git(fx.remote, 'for-each-ref', '--format=%(refname)', 'refs/heads')).toBe(
+    'refs/heads/main',
+  );
 });
 
 test.each([
@@ -98,10 +124,11 @@ test.each([
   ['api-url', { 'api-url': 'not a url' }],
   ['repository', { repository: 'no-slash' }],
   ['open-pr', { 'open-pr': 'maybe' }],
+  ['digest', { digest: 'latest' }],
 ])('bad %s: exit code 1 naming it, no branch pushed and no API call', async (name, extra) => {
   const run = await runAction('promote', inputs(extra), { workspace: fx.clone });
   expect(run.code).toBe(1);
   expect(errors(run)[0]?.message.startsWith(`${name}: `)).toBe(true);
   expect(github.requests).toEqual([]);
-  expect(() => fx.git(fx.remote, 'rev-parse', '--verify', 'promote/gke')).toThrow();
+  expect(() => fx.git(fx.remote, 'rev-parse', '--verify', BRANCH)).toThrow();
 });

@@ -14,6 +14,7 @@ import {
 import { Git } from '../../../gitops/adapters/git.js';
 import { parseTrailers } from '../../../gitops/rules/trailers.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
+import { recordVerification } from '../../helpers/github.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import {
   FIXTURE_IDENTITY,
@@ -46,6 +47,8 @@ let gh: FakeGithubApi;
 /** A clone standing in for GitHub's merge button: it lands the PR on main and pushes. */
 let github: string;
 let source: string;
+/** The promotion's branch (promote/gke/sha256-<12 hex>). */
+let branch: string;
 
 beforeEach(async () => {
   fx = await createGitFixture({ appCommits: 3 });
@@ -66,6 +69,7 @@ beforeEach(async () => {
   });
   expect(bump.status).toBe('committed');
   gh = await startFakeGithubApi({ gitRemote: fx.remote });
+  await recordVerification(gh, bump.commit as string);
   const res = await promote({
     repo: fx.remote,
     from: 'overlays/minikube',
@@ -75,8 +79,9 @@ beforeEach(async () => {
     github: { token: gh.token, owner: gh.owner, repo: gh.repo, apiUrl: gh.url },
   });
   expect(res.pushed).toBe(true);
+  branch = res.branch;
   await git(github, ['pull', '--quiet', '--rebase', 'origin', 'main']);
-  await git(github, ['fetch', '--quiet', 'origin', 'promote/gke']);
+  await git(github, ['fetch', '--quiet', 'origin', branch]);
 });
 afterEach(async () => {
   await gh.close();
@@ -106,7 +111,7 @@ const SHAPES: Record<string, () => Promise<string>> = {
       '--quiet',
       '--no-ff',
       '-m',
-      `Merge pull request #1 from ${gh.owner}/promote/gke`,
+      `Merge pull request #1 from ${gh.owner}/${branch}`,
       '-m',
       title,
       'FETCH_HEAD',

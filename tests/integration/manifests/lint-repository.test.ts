@@ -60,6 +60,15 @@ async function edit(file: string, fn: (text: string) => string): Promise<string>
 
 const errorsOf = (findings: Finding[], rule: string) => findings.filter((f) => f.rule === rule);
 
+// overlays/gke renders its own pinned copy of deploy/ (overlays/gke/base, written by promotions): a
+// problem in the base of both environments is in both copies.
+const BASES = ['deploy', 'overlays/gke/base'];
+async function editBases(dir: string, file: string, fn: (text: string) => string): Promise<string> {
+  let text = '';
+  for (const base of BASES) text = await edit(join(dir, base, file), fn);
+  return text;
+}
+
 describe('manifests of this repository', () => {
   itKube('renders every overlay and argocd/', async () => {
     const targets = await listRenderTargets(root);
@@ -130,22 +139,45 @@ describe('broken copies are reported at the source file and line', () => {
   });
 
   itKube(
-    'a container without a readiness probe -> deploy/deployment.yaml at the container',
+    "a container without a readiness probe -> each base's deployment.yaml at the container",
     async () => {
-      const text = await edit(join(dir, 'deploy', 'deployment.yaml'), (t) =>
+      const text = await editBases(dir, 'deployment.yaml', (t) =>
         t.replace(/^ {10}readinessProbe:\n(?: {12}.*\n)+/m, ''),
       );
       expect(text).not.toMatch(/^ {10}readinessProbe:/m);
       const { findings } = await lintRepositoryReport(dir, { actionlint: false });
-      const probe = errorsOf(findings, 'probes/readiness');
-      expect(probe).toHaveLength(1);
-      expect(probe[0]).toMatchObject({
-        file: 'deploy/deployment.yaml',
-        line: lineOf(text, /^\s+- name: score-api$/, /^\s+containers:$/),
-        severity: 'error',
-      });
-      expect(probe[0]?.message).toContain('overlays/gke, overlays/minikube');
-      expect(findings.filter((f) => f.severity === 'error')).toHaveLength(1);
+      const line = lineOf(text, /^\s+- name: score-api$/, /^\s+containers:$/);
+      expect(errorsOf(findings, 'probes/readiness')).toEqual([
+        expect.objectContaining({
+          file: 'deploy/deployment.yaml',
+          line,
+          severity: 'error',
+          message: expect.stringContaining('(rendered by overlays/minikube)'),
+        }),
+        expect.objectContaining({
+          file: 'overlays/gke/base/deployment.yaml',
+          line,
+          message: expect.stringContaining('(rendered by overlays/gke)'),
+        }),
+      ]);
+      expect(findings.filter((f) => f.severity === 'error')).toHaveLength(2);
+    },
+  );
+
+  itKube(
+    'overlays/gke rendering the live base -> promotion/live-base at its resources entry',
+    async () => {
+      const text = await edit(join(dir, 'overlays', 'gke', 'kustomization.yaml'), (t) =>
+        t.replace(/^ {2}- base\b.*$/m, '  - ../../deploy'),
+      );
+      const { findings } = await lintRepositoryReport(dir, { actionlint: false });
+      expect(errorsOf(findings, 'promotion/live-base')).toEqual([
+        expect.objectContaining({
+          file: 'overlays/gke/kustomization.yaml',
+          line: lineOf(text, /^ {2}- \.\.\/\.\.\/deploy$/),
+          message: expect.stringContaining("resources '../../deploy' reads deploy outside it"),
+        }),
+      ]);
     },
   );
 
@@ -248,18 +280,23 @@ describe('broken copies of the security objects are reported at the source file 
   itKube(
     'no NetworkPolicy -> network-policy/missing at the pod template, for both overlays',
     async () => {
-      await edit(join(dir, 'deploy', 'kustomization.yaml'), (t) =>
-        t.replace('  - networkpolicy.yaml\n', ''),
-      );
+      await editBases(dir, 'kustomization.yaml', (t) => t.replace('  - networkpolicy.yaml\n', ''));
       const text = await readFile(join(dir, 'deploy', 'deployment.yaml'), 'utf8');
-      const [f, ...rest] = await errors();
-      expect(rest).toEqual([]);
-      expect(f).toMatchObject({
-        rule: 'network-policy/missing',
-        file: 'deploy/deployment.yaml',
-        line: lineOf(text, /^ {2}template:$/),
-      });
-      expect(f?.message).toContain('(rendered by overlays/gke, overlays/minikube)');
+      const line = lineOf(text, /^ {2}template:$/);
+      expect(await errors()).toEqual([
+        expect.objectContaining({
+          rule: 'network-policy/missing',
+          file: 'deploy/deployment.yaml',
+          line,
+          message: expect.stringContaining('(rendered by overlays/minikube)'),
+        }),
+        expect.objectContaining({
+          rule: 'network-policy/missing',
+          file: 'overlays/gke/base/deployment.yaml',
+          line,
+          message: expect.stringContaining('(rendered by overlays/gke)'),
+        }),
+      ]);
     },
   );
 
@@ -269,13 +306,15 @@ describe('broken copies of the security objects are reported at the source file 
       await edit(join(dir, 'argocd', 'project.yaml'), (t) =>
         t.replace('    - group: networking.k8s.io\n      kind: NetworkPolicy\n', ''),
       );
-      const [f, ...rest] = await errors();
-      expect(rest).toEqual([]);
-      expect(f).toMatchObject({ rule: 'project/not-permitted', file: 'deploy/networkpolicy.yaml' });
-      expect(f?.message).toContain(
-        'NetworkPolicy/score-api is not permitted by AppProject/score-api',
-      );
-      expect(f?.message).toContain('(rendered by overlays/gke, overlays/minikube)');
+      const found = await errors();
+      expect(found.map((f) => [f.rule, f.file])).toEqual([
+        ['project/not-permitted', 'deploy/networkpolicy.yaml'],
+        ['project/not-permitted', 'overlays/gke/base/networkpolicy.yaml'],
+      ]);
+      for (const f of found)
+        expect(f.message).toContain(
+          'NetworkPolicy/score-api is not permitted by AppProject/score-api',
+        );
     },
   );
 

@@ -251,6 +251,16 @@ describe('promote', () => {
     ['repository', { repository: 'o/r/x' }, "repository: expected owner/repo, got 'o/r/x'"],
     ['api-url', { 'api-url': 'file:///etc' }, 'api-url: expected an http(s) URL'],
     ['push', { push: 'false' }, 'push: must be true when open-pr is true'],
+    [
+      'digest',
+      { digest: 'sha256:abc' },
+      "digest: 'sha256:abc' is not a digest (expected sha256:<64 lowercase hex>)",
+    ],
+    [
+      'digest without a token',
+      { digest: DIGEST, token: '', 'open-pr': 'false' },
+      'token: is required when a digest is named',
+    ],
   ])('bad %s', async (_name, extra, message) => {
     const { rec, effects } = await step((rt, effect) => promoteAction(rt, effect), {
       ...good,
@@ -271,6 +281,7 @@ describe('promote', () => {
         diff: '',
         digest: DIGEST,
         image: { name: 'score-api' },
+        release: { revision: SHA, verified: 'unchecked' as const },
       };
     };
     const noPr = recordingRuntime(
@@ -281,8 +292,10 @@ describe('promote', () => {
     expect(seen[0]).toMatchObject({ openPr: false, github: undefined });
     expect(noPr.rec.outputs).toMatchObject({
       changed: 'false',
+      revision: SHA,
       'pull-request-number': '',
       url: '',
+      superseded: '',
     });
 
     const env = recordingRuntime(

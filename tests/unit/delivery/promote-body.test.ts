@@ -10,14 +10,27 @@ const info = {
   to: 'overlays/gke',
   baseCommit: '2'.repeat(40),
   base: 'main',
+  revision: '3'.repeat(40),
+  verified: 'status' as const,
+  basePath: 'deploy',
 };
 
 describe('pullRequestBody', () => {
-  it('names the source commit, digest and base, and fences the diff', () => {
+  it('names the source commit, digest, verification, pinned base and branch tip, and fences the diff', () => {
     const body = pullRequestBody({ ...info, diff: '--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n' });
     expect(body).toContain('1'.repeat(40));
     expect(body).toContain(info.digest);
     expect(body).toContain('2'.repeat(40));
+    expect(body).toContain(
+      `| Verified | healthy on \`overlays/minikube\` at \`${'3'.repeat(40)}\` (commit status \`gitops/verify/minikube\`) |`,
+    );
+    expect(body).toContain(
+      `| Base | \`deploy/\` at \`${'3'.repeat(12)}\`, copied to \`overlays/gke/base/\` |`,
+    );
+    expect(body).toMatch(/Verified-Revision: 3{40}\nBase-Path: deploy\nGitops-Action: promote\n$/);
+    expect(pullRequestBody({ ...info, verified: 'unchecked', diff: '' })).toContain(
+      '| Verified | not checked',
+    );
     expect(body).toContain('```diff\n--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n```\n');
   });
 
