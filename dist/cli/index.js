@@ -13,15 +13,19 @@ var summaries = {
   promote: "promote the digest of one overlay to another through a pull request",
   build: "build (and push) the image tagged with the commit SHA",
   verify: "wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure",
-  revert: "revert a bump or promotion (roll back), once"
+  revert: "revert a bump or promotion (roll back), once",
+  "record-deploy": "record a deploy's Deployment and statuses on GitHub (start, finish)",
+  "revert-source": "open the PR (or issue) reverting the source of a rolled-back release"
 };
 var loaders = {
-  bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-OGCOETGZ.js")).bumpCommand, "bump"),
+  bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-GVDGBRD7.js")).bumpCommand, "bump"),
   render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
-  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-B6D7TBFM.js")).promoteCommand, "promote"),
+  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-RDKAQPAI.js")).promoteCommand, "promote"),
   build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-JPR56VYM.js")).buildCommand, "build"),
-  verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-SXX4JKCV.js")).verifyCommand, "verify"),
-  revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-3N7O3RVZ.js")).revertCommand, "revert")
+  verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-WMDZK55S.js")).verifyCommand, "verify"),
+  revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-TI2SJ3RR.js")).revertCommand, "revert"),
+  "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-QUMRZWIL.js")).recordDeployCommand, "record-deploy"),
+  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-A2Y2SAKV.js")).revertSourceCommand, "revert-source")
 };
 function overview() {
   const names = Object.keys(summaries);

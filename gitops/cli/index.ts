@@ -15,6 +15,8 @@ const summaries: Record<string, string> = {
   build: 'build (and push) the image tagged with the commit SHA',
   verify: 'wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure',
   revert: 'revert a bump or promotion (roll back), once',
+  'record-deploy': "record a deploy's Deployment and statuses on GitHub (start, finish)",
+  'revert-source': 'open the PR (or issue) reverting the source of a rolled-back release',
 };
 
 /** Each command's module, imported only when that command runs. */
@@ -25,6 +27,8 @@ const loaders: Record<string, () => Promise<CliCommand>> = {
   build: async () => (await import('./build.js')).buildCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
   revert: async () => (await import('./revert.js')).revertCommand,
+  'record-deploy': async () => (await import('./record-deploy.js')).recordDeployCommand,
+  'revert-source': async () => (await import('./revert-source.js')).revertSourceCommand,
 };
 
 function overview(): string {

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { bumpOverlay } from '../../../gitops/flows/bump.js';
 import { verifyCommand } from '../../../gitops/cli/verify.js';
 import { promoteCommand } from '../../../gitops/cli/promote.js';
+import { recordDeployCommand } from '../../../gitops/cli/record-deploy.js';
 import type { CliCommand, CliIO } from '../../../gitops/cli/command.js';
 import { startFakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';
 import { installFakeArgoCd } from '../../fakes/fake-argocd.js';
@@ -171,7 +172,7 @@ describe('gitops verify / promote CLI against the fakes', () => {
         },
         'gke overlay',
       );
-      await bumpOverlay({
+      const bump = await bumpOverlay({
         repo: repo.remote,
         overlay: 'overlays/minikube',
         image: {
@@ -184,6 +185,44 @@ describe('gitops verify / promote CLI against the fakes', () => {
         push: true,
       });
       const io = capture({ GITHUB_TOKEN: gh.token, GITHUB_REPOSITORY: `${gh.owner}/${gh.repo}` });
+      // The deploy's record steps, through the CLI: start, then verify's healthy verdict.
+      const work = await repo.clone('work');
+      for (const phase of [['start'], ['finish', '--result', 'healthy']]) {
+        const rec = capture({
+          ...io.env,
+          GITHUB_RUN_ID: '5',
+          GITHUB_SERVER_URL: 'https://github.com',
+        });
+        rec.cwd = work;
+        const recorded = await run(
+          recordDeployCommand,
+          [
+            '--phase',
+            ...phase,
+            '--environment',
+            'minikube',
+            '--revision',
+            bump.commit,
+            '--environment-url',
+            'http://score.minikube.test',
+            '--github-api-url',
+            gh.url,
+            '--json',
+          ],
+          rec,
+        );
+        expect(recorded).toBe(0);
+        expect(rec.stdout).toHaveLength(1);
+        expect(JSON.parse(rec.stdout[0]!)).toMatchObject({
+          phase: phase[0],
+          deployment: phase[0] === 'start' ? 'created' : 'reused',
+          sourceCommit: c1,
+        });
+      }
+      expect(gh.records.deploymentStatuses.map((x) => [x.state, x.logUrl])).toEqual([
+        ['in_progress', `https://github.com/${gh.owner}/${gh.repo}/actions/runs/5`],
+        ['success', `https://github.com/${gh.owner}/${gh.repo}/actions/runs/5`],
+      ]);
       const code = await run(
         promoteCommand,
         [
@@ -213,6 +252,7 @@ describe('gitops verify / promote CLI against the fakes', () => {
         changed: true,
         digest: `sha256:${'e'.repeat(64)}`,
         sourceCommit: c1,
+        release: { revision: bump.commit, verified: 'status' },
         pullRequest: { number: 1, created: true },
       });
       expect([...io.stdout, ...io.stderr].join('\n')).not.toContain(gh.token);
@@ -236,6 +276,38 @@ describe('gitops verify / promote CLI against the fakes', () => {
           missing,
         ),
       ).rejects.toThrow(/GITHUB_TOKEN/);
+      await expect(
+        run(
+          recordDeployCommand,
+          [
+            '--phase',
+            'begin',
+            '--environment',
+            'minikube',
+            '--revision',
+            bump.commit,
+            '--environment-url',
+            'http://x',
+          ],
+          capture({ GITHUB_TOKEN: gh.token, GITHUB_REPOSITORY: 'acme/x', GITHUB_RUN_ID: '1' }),
+        ),
+      ).rejects.toThrow(/--phase: expected start or finish/);
+      await expect(
+        run(
+          recordDeployCommand,
+          [
+            '--phase',
+            'start',
+            '--environment',
+            'minikube',
+            '--revision',
+            bump.commit,
+            '--environment-url',
+            'http://x',
+          ],
+          capture({ GITHUB_TOKEN: gh.token, GITHUB_REPOSITORY: 'acme/x' }),
+        ),
+      ).rejects.toThrow(/--log-url: is required outside a workflow run/);
     } finally {
       await gh.close();
       await repo.cleanup();

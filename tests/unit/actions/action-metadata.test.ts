@@ -18,6 +18,7 @@ import { readInputs as buildPushInputs } from '../../../actions/build-push/src/m
 import { readInputs as bumpInputs } from '../../../actions/bump-overlay/src/main.js';
 import { readInputs as lintInputs } from '../../../actions/lint/src/main.js';
 import { readInputs as promoteInputs } from '../../../actions/promote/src/main.js';
+import { readInputs as recordDeployInputs } from '../../../actions/record-deploy/src/main.js';
 import { readInputs as testInputs } from '../../../actions/test/src/main.js';
 import { readInputs as verifyInputs } from '../../../actions/verify-rollout/src/main.js';
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
@@ -42,12 +43,13 @@ const specs = Object.fromEntries(
 );
 const readme = readFileSync(join(actionsDir, 'README.md'), 'utf8');
 
-test('the six actions exist and run the committed CJS bundle on node24', () => {
+test('the seven actions exist and run the committed CJS bundle on node24', () => {
   expect(names).toEqual([
     'build-push',
     'bump-overlay',
     'lint',
     'promote',
+    'record-deploy',
     'test',
     'verify-rollout',
   ]);
@@ -123,6 +125,13 @@ describe('action.yml defaults equal the entry points defaults', () => {
     },
     lint: {},
     promote: { from: 'overlays/minikube', to: 'overlays/gke' },
+    'record-deploy': {
+      phase: 'finish',
+      environment: 'minikube',
+      revision: 'b'.repeat(40),
+      'environment-url': 'https://score.example.com',
+      result: 'healthy',
+    },
     test: {},
     'verify-rollout': { app: 'a', revision: 'b'.repeat(40), deployment: 'd', namespace: 'n' },
   };
@@ -131,6 +140,7 @@ describe('action.yml defaults equal the entry points defaults', () => {
     'bump-overlay': bumpInputs,
     lint: lintInputs,
     promote: promoteInputs,
+    'record-deploy': recordDeployInputs,
     test: testInputs,
     'verify-rollout': verifyInputs,
   };
@@ -141,6 +151,8 @@ describe('action.yml defaults equal the entry points defaults', () => {
       GITHUB_SHA: 'c'.repeat(40),
       GITHUB_TOKEN: 't',
       GITHUB_REPOSITORY: 'o/r',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_RUN_ID: '1',
       RUNNER_TEMP: ws,
     };
     const withDefaults = Object.fromEntries(

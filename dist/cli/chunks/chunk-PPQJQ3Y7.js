@@ -264,7 +264,11 @@ var TRAILER = {
   /** On a revert of a promotion PR's merge commit: the promotion commit (the merge's second parent). */
   revertedPromotion: "Reverted-Promotion",
   /** On a revert: the Image-Digest of the change it undid, so a guard can refuse that digest again. */
-  rolledBackDigest: "Rolled-Back-Digest"
+  rolledBackDigest: "Rolled-Back-Digest",
+  /** On a promotion: the revision of the source environment whose verified deploy it promotes. */
+  verifiedRevision: "Verified-Revision",
+  /** On a promotion: the base directory copied (at Verified-Revision) into the target's pinned base. */
+  basePath: "Base-Path"
 };
 function oneLine(value) {
   return value.replace(/\s+/g, " ").trim();
@@ -613,6 +617,7 @@ async function restore(ws, head) {
 __name(restore, "restore");
 
 export {
+  Git,
   findToplevel,
   ConflictError,
   logEntries,

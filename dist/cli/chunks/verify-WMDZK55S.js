@@ -4,10 +4,10 @@ import {
 import {
   findRevertOf,
   revertDeployment
-} from "./chunk-227ZOE3E.js";
+} from "./chunk-GIEMMTBR.js";
 import {
   openWorkspace
-} from "./chunk-2HXESZSL.js";
+} from "./chunk-PPQJQ3Y7.js";
 import {
   checkBranch,
   checkCommitSha,

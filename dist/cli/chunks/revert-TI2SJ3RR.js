@@ -1,10 +1,10 @@
 import {
   revertDeployment
-} from "./chunk-227ZOE3E.js";
+} from "./chunk-GIEMMTBR.js";
 import {
   findToplevel,
   isGitUrl
-} from "./chunk-2HXESZSL.js";
+} from "./chunk-PPQJQ3Y7.js";
 import "./chunk-M3M4HARC.js";
 import {
   boolFlag,

@@ -18,7 +18,7 @@ import {
   parseTrailers,
   shortTag,
   withWorkspace
-} from "./chunk-2HXESZSL.js";
+} from "./chunk-PPQJQ3Y7.js";
 import {
   MAX_PUSH_ATTEMPTS,
   checkBranch,

@@ -12,7 +12,7 @@ import {
   parseTrailingTrailers,
   syncWorkspace,
   withWorkspace
-} from "./chunk-2HXESZSL.js";
+} from "./chunk-PPQJQ3Y7.js";
 import {
   MAX_PUSH_ATTEMPTS,
   checkBranch,
@@ -52,34 +52,27 @@ async function findRevertOf(git, commit, tip = "HEAD") {
   return void 0;
 }
 __name(findRevertOf, "findRevertOf");
-async function revertTarget(git, sha) {
+async function deployedChange(git, sha) {
   const [self, ...parents] = (await git.run(["rev-list", "--parents", "-n", "1", sha])).split(" ");
   const [entry] = await logEntries(git, ["-n", "1", self ?? sha]);
   const subject = entry?.subject ?? sha;
   if (parents.length > 2) {
-    throw new NotADeploymentError(
-      sha,
-      `is a merge of ${parents.length} parents (expected at most 2)`
-    );
+    return { notDeployment: `is a merge of ${parents.length} parents (expected at most 2)` };
   }
   if (parents.length === 2) {
     const [mainline, promotion] = parents;
     const [merged] = await logEntries(git, ["-n", "1", promotion]);
     const trailers2 = parseTrailingTrailers(merged?.message ?? "");
     if (trailers2[TRAILER.action] !== "promote") {
-      throw new NotADeploymentError(
-        sha,
-        `is a merge commit whose second parent ${promotion.slice(0, 12)} is not a gitops promotion (Gitops-Action: ${trailers2[TRAILER.action] ?? "none"}, expected promote)`
-      );
+      return {
+        notDeployment: `is a merge commit whose second parent ${promotion.slice(0, 12)} is not a gitops promotion (Gitops-Action: ${trailers2[TRAILER.action] ?? "none"}, expected promote)`
+      };
     }
-    const files2 = nonEmpty(await git.run(["diff", "--name-only", mainline, sha]));
-    checkScope(sha, trailers2, files2);
     return {
       action: "promote",
       trailers: trailers2,
       subject,
       changeSubject: merged?.subject ?? "",
-      files: files2,
       merge: { mainline, promotion }
     };
   }
@@ -87,14 +80,24 @@ async function revertTarget(git, sha) {
   const trailers = own[TRAILER.action] === "bump" ? own : parseTrailingTrailers(entry?.message ?? "");
   const action = trailers[TRAILER.action];
   if (action !== "bump" && action !== "promote") {
-    throw new NotADeploymentError(
-      sha,
-      `is not a gitops bump or promotion (Gitops-Action: ${action ?? "none"}; expected bump or promote)`
-    );
+    return {
+      notDeployment: `is not a gitops bump or promotion (Gitops-Action: ${action ?? "none"}; expected bump or promote)`
+    };
+  }
+  return { action, trailers, subject, changeSubject: subject };
+}
+__name(deployedChange, "deployedChange");
+async function revertTarget(git, sha) {
+  const change = await deployedChange(git, sha);
+  if (!change.action) throw new NotADeploymentError(sha, change.notDeployment);
+  if (change.merge) {
+    const files2 = nonEmpty(await git.run(["diff", "--name-only", change.merge.mainline, sha]));
+    checkScope(sha, change.trailers, files2);
+    return { ...change, files: files2 };
   }
   const files = nonEmpty(await git.run(["diff-tree", "--no-commit-id", "--name-only", "-r", sha]));
-  if (action === "promote") checkScope(sha, trailers, files);
-  return { action, trailers, subject, changeSubject: subject, files };
+  if (change.action === "promote") checkScope(sha, change.trailers, files);
+  return { ...change, files };
 }
 __name(revertTarget, "revertTarget");
 function nonEmpty(out) {
@@ -236,5 +239,6 @@ __name(revertIn, "revertIn");
 
 export {
   findRevertOf,
+  deployedChange,
   revertDeployment
 };

@@ -1,0 +1,4 @@
+// Entry point of the bundled action: the runner executes dist/index.cjs, built from this file.
+import { run } from './main.js';
+
+void run();
