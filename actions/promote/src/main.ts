@@ -113,6 +113,7 @@ export async function promoteAction(rt: ActionRuntime, injected?: Promoter): Pro
   const result = await promoter({ ...opts, log: (line) => rt.info(line) });
   rt.setOutput('changed', String(result.changed));
   rt.setOutput('digest', result.digest);
+  rt.setOutput('tag', result.image.newTag ?? '');
   rt.setOutput('revision', result.release.revision);
   rt.setOutput('branch', result.branch);
   rt.setOutput('pull-request-number', result.pullRequest ? String(result.pullRequest.number) : '');

@@ -67,13 +67,16 @@ describe('promote.yml candidate guard', () => {
     git('commit', '-q', '-m', message);
   }
 
-  async function check(expectedSource = ''): Promise<Record<string, string>> {
+  async function check(
+    expectedSource = '',
+    named: Record<string, string> = {},
+  ): Promise<Record<string, string>> {
     const out = join(dir, '.github-output');
     await writeFile(out, '');
     const log = execFileSync('bash', ['-c', script], {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, GITHUB_OUTPUT: out, EXPECTED_SOURCE: expectedSource },
+      env: { ...process.env, GITHUB_OUTPUT: out, EXPECTED_SOURCE: expectedSource, ...named },
     });
     const outputs = Object.fromEntries(
       (await readFile(out, 'utf8'))
@@ -113,6 +116,16 @@ describe('promote.yml candidate guard', () => {
     });
     // workflow_dispatch (no expected source) promotes what minikube runs.
     expect((await check()).skip).toBe('false');
+  });
+
+  it('a manual promotion takes the digest the promote action checked, whatever minikube pins now', async () => {
+    await bump(sha('a'), digest('1'));
+    await bump(sha('b'), digest('2'));
+    expect(await check('', { NAMED_DIGEST: digest('1'), NAMED_TAG: sha('a') })).toMatchObject({
+      skip: 'false',
+      digest: digest('1'),
+      tag: sha('a'),
+    });
   });
 
   it('refuses when minikube already pins a newer, unverified build', async () => {

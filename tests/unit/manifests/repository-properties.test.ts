@@ -312,6 +312,13 @@ describe('workflows', () => {
 
   it('grants each job exactly the scopes it needs', () => {
     const read = { contents: 'read' };
+    // record-deploy: the Deployment and commit statuses, and after a rollback the PR or issue.
+    const record = {
+      deployments: 'write',
+      statuses: 'write',
+      'pull-requests': 'write',
+      issues: 'write',
+    };
     const expected: Record<string, Record<string, unknown>> = {
       'ci.yml/lint': read,
       'ci.yml/test': read,
@@ -320,9 +327,14 @@ describe('workflows', () => {
       'deploy.yml/ci': read,
       'deploy.yml/build': read,
       'deploy.yml/bump': { contents: 'write' },
-      'deploy.yml/verify': { contents: 'write' },
-      'promote.yml/promote': { contents: 'write', 'pull-requests': 'write', 'id-token': 'write' },
-      'promote.yml/verify-gke': { contents: 'write', 'id-token': 'write' },
+      'deploy.yml/verify': { contents: 'write', ...record },
+      'promote.yml/promote': {
+        contents: 'write',
+        'pull-requests': 'write',
+        statuses: 'read',
+        'id-token': 'write',
+      },
+      'promote.yml/verify-gke': { contents: 'write', 'id-token': 'write', ...record },
       'e2e.yml/e2e': read,
     };
     const actual: Record<string, unknown> = {};
