@@ -113,7 +113,7 @@ async function headlineFlows(cluster: ClusterHandle, releases: Release[]): Promi
       requests: manual.load.sent,
       failed: manual.load.failed,
     });
-    const promotion = await promoteAndMerge(e, github, a);
+    const promotion = await promoteAndMerge(e, github, a, manual.revertCommit);
     verdicts.push(promotion.verify.result);
     rows.push({ flow: 'promote A to gke', timings: promotion.timings, goals: {} });
     const want = 'healthy,healthy,rolled-back,rolled-back,rolled-back,healthy,healthy';

@@ -351,13 +351,7 @@ export async function findIssues(
   );
   return items
     .filter((i) => !i.pull_request && (i.body ?? '').includes(filter.marker))
-    .map((i) => ({
-      number: i.number,
-      url: i.html_url,
-      title: i.title,
-      body: i.body ?? '',
-      state: i.state === 'open' ? 'open' : 'closed',
-    }));
+    .map(toIssue);
 }
 
 /** Opens an issue. */
@@ -368,12 +362,22 @@ export async function createIssue(
   const { data } = await call(`create issue "${issue.title.slice(0, 60)}"`, () =>
     octokitFor(target).rest.issues.create({ ...repoOf(target), ...issue }),
   );
+  return toIssue(data);
+}
+
+function toIssue(raw: {
+  number: number;
+  html_url: string;
+  title: string;
+  body?: string | null;
+  state: string;
+}): Issue {
   return {
-    number: data.number,
-    url: data.html_url,
-    title: data.title,
-    body: data.body ?? '',
-    state: data.state === 'open' ? 'open' : 'closed',
+    number: raw.number,
+    url: raw.html_url,
+    title: raw.title,
+    body: raw.body ?? '',
+    state: raw.state === 'open' ? 'open' : 'closed',
   };
 }
 

@@ -104,8 +104,6 @@ export interface DeployedChange {
   changeSubject: string;
   /** For a merge commit: its first parent (the mainline) and the promotion commit it merged. */
   merge?: { mainline: string; promotion: string };
-  /** Why `sha` is not one, when it is not (then action is undefined). */
-  notDeployment?: string;
 }
 
 /**

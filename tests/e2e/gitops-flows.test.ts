@@ -74,6 +74,8 @@ interface FlowState {
   deployB?: DeployOutcome;
   onB?: boolean;
   manualToA?: boolean;
+  /** The hand-made revert that brought A back on minikube, verified healthy: what promotion promotes. */
+  revertToA?: string;
 }
 
 /** What one flow printed and kept in .cache/logs/e2e-flows-last.json. */
@@ -318,6 +320,7 @@ describeFlows('GitOps flows on a real node + Argo CD', () => {
 
     expect(out.verify.result).toBe('healthy');
     state.manualToA = true;
+    state.revertToA = out.revertCommit;
     expect(remoteMessage(e, out.revertCommit)).toMatch(/^Revert "/);
     expect(remoteOverlay(e, MINIKUBE)).toContain(a.digest);
     expect(await deployedImage(e.cluster, MINIKUBE.namespace)).toBe(imageRef(MINIKUBE, a));
@@ -330,11 +333,12 @@ describeFlows('GitOps flows on a real node + Argo CD', () => {
     let github: FakeGithubApi | undefined;
     afterAll(async () => github?.close());
 
-    it("copies A's image to gke's registry path, pins its digest in overlays/gke through a PR; merging it deploys it", async () => {
+    it("copies A's verified image to gke's registry path, pins its digest and base in overlays/gke through a PR; merging it deploys it", async () => {
       const e = need(env, 'the GitOps environment');
       const a = need(state.a, 'release A');
       need(state.manualToA || undefined, 'minikube back on A');
-      // GitHub's pull-request API cannot run here: this is the fake, checking the head was pushed.
+      const verified = need(state.revertToA, 'the revision that brought A back on minikube');
+      // GitHub's API cannot run here: this is the fake, checking the head was pushed.
       github = await startFakeGithubApi({
         owner: 'acme',
         repo: 'score-api-gitops',
@@ -345,27 +349,35 @@ describeFlows('GitOps flows on a real node + Argo CD', () => {
       let seen: AvailabilityReport;
       let out: Awaited<ReturnType<typeof promoteAndMerge>>;
       try {
-        out = await promoteAndMerge(e, github, a);
+        out = await promoteAndMerge(e, github, a, verified);
       } finally {
         seen = await watch.stop();
       }
       report('7 promote A to gke (merge)', { timings: out.timings });
 
+      // One branch per digest; the verdict minikube's record step left is what allowed it.
+      const branch = `promote/gke/sha256-${a.digest.slice('sha256:'.length, 'sha256:'.length + 12)}`;
       expect(out.promote).toMatchObject({
         changed: true,
-        branch: 'promote/gke',
+        branch,
         pushed: true,
         digest: a.digest,
         sourceCommit: a.sourceCommit,
+        release: { revision: verified, verified: 'status' },
+        base: { source: 'deploy', revision: verified },
         pullRequest: { number: 1, created: true },
       });
-      const post = github.requests.find((r) => r.method === 'POST');
-      expect(post?.body).toMatchObject({ head: 'promote/gke', base: 'main' });
+      const post = github.requests.find((r) => r.method === 'POST' && r.path.endsWith('/pulls'));
+      expect(post?.body).toMatchObject({ head: branch, base: 'main' });
       expect(String(post?.body?.body)).toContain(a.digest);
       // The merge is a real two-parent merge commit on the remote's main.
       expect(git(e.bare, 'rev-parse', 'refs/heads/main')).toBe(out.merge);
       expect(git(e.bare, 'rev-list', '--parents', '-n', '1', out.merge).split(' ')).toHaveLength(3);
       expect(remoteOverlay(e, GKE)).toContain(a.digest);
+      // gke renders deploy/ as minikube verified it, pinned inside overlays/gke.
+      expect(git(e.bare, 'rev-parse', `${out.merge}:overlays/gke/base`)).toBe(
+        git(e.bare, 'rev-parse', `${verified}:deploy`),
+      );
 
       expect(out.verify.result).toBe('healthy');
       expect(gkeBefore).not.toBe(imageRef(GKE, a));
@@ -381,6 +393,20 @@ describeFlows('GitOps flows on a real node + Argo CD', () => {
       expect(await getApp(e.cluster, GKE.app)).toMatchObject({
         status: { sync: { revision: out.merge }, health: { status: 'Healthy' } },
       });
+      // The gke deploy is one Deployment (the one GitHub made for environment: gke), in_progress then success.
+      expect(out.deployment.deployment).toBe('adopted');
+      const gke = github.records.deployments.filter((d) => d.environment === 'gke');
+      expect(gke.map((d) => d.id)).toEqual([out.deployment.deploymentId]);
+      expect(
+        github.records.deploymentStatuses
+          .filter((s) => s.deploymentId === out.deployment.deploymentId)
+          .map((s) => s.state),
+      ).toEqual(['queued', 'in_progress', 'in_progress', 'success']);
+      expect(
+        github.records.statuses
+          .filter((s) => s.sha === out.merge)
+          .map((s) => `${s.context}=${s.state}`),
+      ).toEqual(['gitops/verify/gke=pending', 'gitops/verify/gke=success']);
     });
   });
 });

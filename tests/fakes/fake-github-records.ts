@@ -134,6 +134,22 @@ function validation(resource: string, field: string, code: string, message?: str
   };
 }
 
+// GitHub's 422 for a text field over its limit (a body of 65 536, a status description of 140 characters).
+function tooLong(
+  resource: string,
+  field: string,
+  value: unknown,
+  max: number,
+): FakeResponse | undefined {
+  if (typeof value !== 'string' || value.length <= max) return undefined;
+  return validation(
+    resource,
+    field,
+    'custom',
+    `${field} is too long (maximum is ${max} characters)`,
+  );
+}
+
 /**
  * One page of `items` as GitHub pages a list: `per_page` (default 30, at most 100) and `page` (from 1), with a
  * Link header naming the next and last pages, which Octokit's paginate follows.
@@ -351,14 +367,8 @@ export function createRecords(ctx: RecordsContext): {
     if (path === '/issues' && req.method === 'POST') {
       if (typeof b.title !== 'string' || b.title === '')
         return validation('Issue', 'title', 'missing_field');
-      if (typeof b.body === 'string' && b.body.length > 65536) {
-        return validation(
-          'Issue',
-          'body',
-          'custom',
-          'body is too long (maximum is 65536 characters)',
-        );
-      }
+      const long = tooLong('Issue', 'body', b.body, 65536);
+      if (long) return long;
       const labels = Array.isArray(b.labels) ? b.labels.map(String) : [];
       // GitHub creates a label it does not know yet (grey, no description) when an issue names it.
       for (const name of labels) {
@@ -453,14 +463,8 @@ export function createRecords(ctx: RecordsContext): {
       const sha = commitSha(m[1]!);
       if (!sha) return { status: 422, body: { message: `No commit found for SHA: ${m[1]}` } };
       if (!COMMIT_STATES.includes(String(b.state))) return validation('Status', 'state', 'invalid');
-      if (typeof b.description === 'string' && b.description.length > 140) {
-        return validation(
-          'Status',
-          'description',
-          'custom',
-          'description is too long (maximum is 140 characters)',
-        );
-      }
+      const long = tooLong('Status', 'description', b.description, 140);
+      if (long) return long;
       const status: FakeCommitStatus = {
         id: (ids += 1),
         sha,
@@ -557,14 +561,8 @@ export function createRecords(ctx: RecordsContext): {
       if (m[2] && req.method === 'POST') {
         if (!DEPLOYMENT_STATES.includes(String(b.state)))
           return validation('DeploymentStatus', 'state', 'invalid');
-        if (typeof b.description === 'string' && b.description.length > 140) {
-          return validation(
-            'DeploymentStatus',
-            'description',
-            'custom',
-            'description is too long (maximum is 140 characters)',
-          );
-        }
+        const long = tooLong('DeploymentStatus', 'description', b.description, 140);
+        if (long) return long;
         const status = addDeploymentStatus(dep, {
           state: String(b.state),
           description: typeof b.description === 'string' ? b.description : '',

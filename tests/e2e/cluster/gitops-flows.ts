@@ -5,7 +5,8 @@
 // (verify-rollout), `gitops promote` (promote); Argo CD syncs the project's own argocd/
 // Applications from the GitOps remote of gitops-env.ts, and the kubelet pulls each release by
 // digest from the loopback registry. While a minikube flow runs, a keep-alive load at a fixed rate
-// goes to `POST /score` through the Service's NodePort on 127.0.0.1.
+// goes to `POST /score` through the Service's NodePort on 127.0.0.1. What the workflows record on
+// GitHub goes through `gitops record-deploy` to the fake GitHub API.
 import type { VerifyResult } from '../../../gitops/flows/verify.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { watchFailureSignal } from './failure-signal.js';
@@ -63,7 +64,63 @@ export interface PromoteJson {
   pushed: boolean;
   digest: string;
   sourceCommit?: string;
+  release: { revision: string; verified: 'status' | 'unchecked' };
+  base?: { source: string; revision: string; changed: boolean };
   pullRequest?: { number: number; url: string; created: boolean };
+}
+
+/** What `gitops record-deploy --json` prints (the fields the flows read). */
+export interface RecordJson {
+  deploymentId: number;
+  deployment: 'created' | 'adopted' | 'reused';
+  written: number;
+}
+
+/** The run URL the record steps link to (a workflow run's, as GitHub would give it). */
+const RUN_URL = 'https://github.com/acme/score-api-gitops/actions/runs/1';
+
+/**
+ * `gitops record-deploy` as the workflows' record steps run it (start before verify, finish with its
+ * result) against the fake GitHub API; `adopt` for a job naming `environment:`.
+ */
+export async function recordDeploy(
+  env: GitopsEnv,
+  github: FakeGithubApi,
+  target: Target,
+  revision: string,
+  phase: { start: true } | { result: VerifyJson['result'] | ''; reason?: string },
+  opts: { adopt?: boolean } = {},
+): Promise<RecordJson> {
+  const environment = target === GKE ? 'gke' : 'minikube';
+  const finish = 'result' in phase;
+  const { json } = await gitopsJson<RecordJson>(
+    [
+      'record-deploy',
+      '--phase',
+      finish ? 'finish' : 'start',
+      '--environment',
+      environment,
+      '--revision',
+      revision,
+      '--environment-url',
+      // gke is reached through its Ingress (the ManagedCertificate's domain), minikube on its NodePort.
+      target === GKE
+        ? 'https://score-api.example.com'
+        : new URL(await nodePortUrl(env.cluster)).origin,
+      '--log-url',
+      RUN_URL,
+      '--repo',
+      env.work,
+      '--github-repo',
+      `${github.owner}/${github.repo}`,
+      '--github-api-url',
+      github.url,
+      ...(opts.adopt ? ['--adopt'] : []),
+      ...(finish ? ['--result', phase.result, '--reason', phase.reason ?? ''] : []),
+    ],
+    { env: { GITHUB_TOKEN: github.token } },
+  );
+  return json;
 }
 
 /** The image reference Kustomize renders for a release in an environment (name:tag@digest). */
@@ -373,26 +430,33 @@ export function mergePullRequest(
   return merge;
 }
 
-/** Result of the promotion flow: the PR, the merge commit, gke's verdict and the timings. */
+/** Result of the promotion flow: the PR, the merge commit, gke's verdict and record, the timings. */
 export interface PromotionOutcome {
   promote: PromoteJson;
   merge: string;
   verify: VerifyJson;
+  /** The gke Deployment GitHub made for verify-gke's `environment: gke`, which record-deploy adopted. */
+  deployment: RecordJson;
   timings: FlowTimings;
 }
 
 /**
- * Promotion flow (promote.yml): the release's image is copied to gke's registry path with its
- * digest preserved, `gitops promote --push --open-pr` pins the minikube overlay's digest in
- * overlays/gke on promote/gke and opens the PR (GitHub's API is the fake: it cannot run here); the
- * PR is merged with a real merge commit in the remote; verify-gke then verifies score-api-gke at
- * the merge, with the merge as the commit to revert on failure.
+ * Promotion flow (promote.yml): the minikube revision `verified` (where minikube pins the release) gets
+ * its healthy verdict recorded, as deploy.yml's record step does after its verify; the release's image
+ * is copied to gke's registry path with its digest preserved; `gitops promote --push --open-pr` checks
+ * the verdict, pins the digest and copies deploy/ as of that revision into overlays/gke/base on the
+ * digest's own branch, and opens the PR (GitHub's API is the fake: it cannot run here); the PR is merged
+ * with a real merge commit in the remote; verify-gke then verifies score-api-gke at the merge (the merge
+ * as the commit to revert on failure), its record steps adopting the Deployment GitHub makes for a job
+ * naming `environment: gke`.
  */
 export async function promoteAndMerge(
   env: GitopsEnv,
   github: FakeGithubApi,
   release: Release,
+  verified: string,
 ): Promise<PromotionOutcome> {
+  await recordDeploy(env, github, MINIKUBE, verified, { result: 'healthy' });
   await copyImage(release, GKE.loopbackRepository);
   const { json } = await gitopsJson<PromoteJson>(
     [
@@ -419,12 +483,29 @@ export async function promoteAndMerge(
   const merge = mergePullRequest(env, pull.head, pull.number, pull.title);
   const pushedAt = Date.now();
   pull.state = 'closed';
+  // GitHub creates a Deployment for the job that names `environment: gke` before it starts.
+  github.records.actionsDeployment({
+    sha: merge,
+    environment: 'gke',
+    ref: 'main',
+    logUrl: RUN_URL,
+  });
+  const deployment = await recordDeploy(env, github, GKE, merge, { start: true }, { adopt: true });
   const v = await verify(env, GKE, merge, { rollbackCommit: merge });
+  await recordDeploy(
+    env,
+    github,
+    GKE,
+    merge,
+    { result: v.json.result, reason: v.json.reason },
+    { adopt: true },
+  );
   await podsSettled(env, GKE);
   return {
     promote: json,
     merge,
     verify: v.json,
+    deployment,
     timings: flowTimings(pushedAt, v.startedAt, v.json),
   };
 }

@@ -5,7 +5,7 @@ import { bumpOverlay } from '../../../gitops/flows/bump.js';
 import { revertDeployment } from '../../../gitops/flows/revert.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
-import { appCommit, createWorkingClone } from '../../helpers/git-fixture.js';
+import { appCommit, createWorkingClone, fixtureBump } from '../../helpers/git-fixture.js';
 import type { WorkingClone } from '../../helpers/git-fixture.js';
 import { errors, runAction } from './run-action.js';
 
@@ -24,18 +24,7 @@ let bump: string;
 beforeEach(async () => {
   fx = createWorkingClone();
   source = appCommit(fx, '2');
-  const res = await bumpOverlay({
-    repo: fx.remote,
-    overlay: 'overlays/minikube',
-    image: {
-      name: 'score-api',
-      newName: '127.0.0.1:5000/score-api',
-      newTag: source,
-      digest: `sha256:${'2'.repeat(64)}`,
-    },
-    sourceCommit: source,
-    push: true,
-  });
+  const res = await bumpOverlay(fixtureBump(fx.remote, source));
   bump = res.commit;
   github = await startFakeGithubApi({
     owner: 'acme',

@@ -13,7 +13,7 @@ import { InputError } from '../../../gitops/errors.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { fakeTarget } from '../../helpers/github.js';
-import { createGitFixture, digestFor } from '../../helpers/git-fixture.js';
+import { createGitFixture, digestFor, fixtureBump } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
 
 let fx: GitFixture;
@@ -24,18 +24,7 @@ let source: string;
 beforeEach(async () => {
   fx = await createGitFixture({ appCommits: 2 });
   source = fx.commits[2]!;
-  const res = await bumpOverlay({
-    repo: fx.remote,
-    overlay: 'overlays/minikube',
-    image: {
-      name: 'score-api',
-      newName: '127.0.0.1:5000/score-api',
-      newTag: source,
-      digest: digestFor(source),
-    },
-    sourceCommit: source,
-    push: true,
-  });
+  const res = await bumpOverlay(fixtureBump(fx.remote, source));
   bump = res.commit;
   gh = await startFakeGithubApi({ gitRemote: fx.remote });
 });

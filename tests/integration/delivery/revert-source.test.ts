@@ -11,7 +11,13 @@ import { Git } from '../../../gitops/adapters/git.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { fakeTarget } from '../../helpers/github.js';
-import { commitMessages, createGitFixture, digestFor, git } from '../../helpers/git-fixture.js';
+import {
+  commitMessages,
+  createGitFixture,
+  digestFor,
+  fixtureBump,
+  git,
+} from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
 
 jest.setTimeout(120_000);
@@ -56,18 +62,7 @@ async function commitBy(
 }
 
 async function bump(source: string): Promise<string> {
-  const res = await bumpOverlay({
-    repo: fx.remote,
-    overlay: 'overlays/minikube',
-    image: {
-      name: 'score-api',
-      newName: '127.0.0.1:5000/score-api',
-      newTag: source,
-      digest: digestFor(source),
-    },
-    sourceCommit: source,
-    push: true,
-  });
+  const res = await bumpOverlay(fixtureBump(fx.remote, source));
   return res.commit;
 }
 

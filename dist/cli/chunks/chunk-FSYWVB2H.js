@@ -298,13 +298,7 @@ async function findIssues(target, filter) {
     }),
     { idempotent: true }
   );
-  return items.filter((i) => !i.pull_request && (i.body ?? "").includes(filter.marker)).map((i) => ({
-    number: i.number,
-    url: i.html_url,
-    title: i.title,
-    body: i.body ?? "",
-    state: i.state === "open" ? "open" : "closed"
-  }));
+  return items.filter((i) => !i.pull_request && (i.body ?? "").includes(filter.marker)).map(toIssue);
 }
 __name(findIssues, "findIssues");
 async function createIssue(target, issue) {
@@ -312,15 +306,19 @@ async function createIssue(target, issue) {
     `create issue "${issue.title.slice(0, 60)}"`,
     () => octokitFor(target).rest.issues.create({ ...repoOf(target), ...issue })
   );
-  return {
-    number: data.number,
-    url: data.html_url,
-    title: data.title,
-    body: data.body ?? "",
-    state: data.state === "open" ? "open" : "closed"
-  };
+  return toIssue(data);
 }
 __name(createIssue, "createIssue");
+function toIssue(raw) {
+  return {
+    number: raw.number,
+    url: raw.html_url,
+    title: raw.title,
+    body: raw.body ?? "",
+    state: raw.state === "open" ? "open" : "closed"
+  };
+}
+__name(toIssue, "toIssue");
 async function commitAuthorLogin(target, sha) {
   const { data } = await call(
     `get commit ${sha.slice(0, 12)}`,

@@ -10,7 +10,7 @@ import {
   listPullRequests,
   runUrl,
   sourceRevertBranch
-} from "./chunk-HXCFAUCQ.js";
+} from "./chunk-FSYWVB2H.js";
 import {
   deployedChange,
   findRevertOf

@@ -1,6 +1,6 @@
 import {
   latestCommitStatus
-} from "./chunk-O2IJUAVM.js";
+} from "./chunk-REFB5MKN.js";
 import {
   GITHUB_FLAGS,
   MAX_PR_BODY,
@@ -14,7 +14,7 @@ import {
   promotionBranch,
   updatePullRequest,
   verifyContext
-} from "./chunk-HXCFAUCQ.js";
+} from "./chunk-FSYWVB2H.js";
 import {
   environmentOf,
   listImages,

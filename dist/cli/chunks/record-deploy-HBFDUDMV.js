@@ -4,7 +4,7 @@ import {
   listDeployments,
   setCommitStatus,
   setDeploymentStatus
-} from "./chunk-O2IJUAVM.js";
+} from "./chunk-REFB5MKN.js";
 import {
   GITHUB_FLAGS,
   deployContext,
@@ -13,7 +13,7 @@ import {
   runUrl,
   verdictRecords,
   verifyContext
-} from "./chunk-HXCFAUCQ.js";
+} from "./chunk-FSYWVB2H.js";
 import {
   deployedChange
 } from "./chunk-GIEMMTBR.js";

@@ -2,7 +2,7 @@ import {
   call,
   octokitFor,
   repoOf
-} from "./chunk-HXCFAUCQ.js";
+} from "./chunk-FSYWVB2H.js";
 import {
   __name
 } from "./chunk-LSNGMJ2J.js";
