@@ -22,6 +22,7 @@ const badInput: Record<string, Record<string, string>> = {
   'build-push': {},
   'bump-overlay': {},
   promote: {},
+  'record-deploy': {},
   'verify-rollout': {},
 };
 
