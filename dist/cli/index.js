@@ -20,12 +20,12 @@ var summaries = {
 var loaders = {
   bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-GVDGBRD7.js")).bumpCommand, "bump"),
   render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
-  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-I3Y3TOCJ.js")).promoteCommand, "promote"),
+  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-FENTNUDJ.js")).promoteCommand, "promote"),
   build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-C3DVSBOT.js")).buildCommand, "build"),
   verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-WMDZK55S.js")).verifyCommand, "verify"),
   revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-TI2SJ3RR.js")).revertCommand, "revert"),
   "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-HBFDUDMV.js")).recordDeployCommand, "record-deploy"),
-  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-JC62JVFO.js")).revertSourceCommand, "revert-source")
+  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-65KJMHWY.js")).revertSourceCommand, "revert-source")
 };
 function overview() {
   const names = Object.keys(summaries);

@@ -165,8 +165,11 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
       base: baseInfo,
     };
 
+    // Whether the branch is under review decides if it may move, also when this run opens no PR.
     const open =
-      opts.openPr && opts.github ? await findOpenPullRequest(opts.github, branch) : undefined;
+      opts.github && (opts.push || opts.openPr)
+        ? await findOpenPullRequest(opts.github, branch)
+        : undefined;
     if (opts.push) {
       const remote = await remoteBranchTip(git, branch);
       if (remote && (await samePromotion(git, branch, remote, commit, baseCommit))) {
@@ -207,12 +210,13 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
       } else {
         pr = { ...open, created: false };
       }
-      log(`${pr.created ? 'opened' : 'kept'} pull request #${pr.number} ${pr.url}`);
+      const how = pr.created ? 'opened' : result.underReview ? 'kept' : 'updated';
+      log(`${how} pull request #${pr.number} ${pr.url}`);
       result.pullRequest = { number: pr.number, url: pr.url, created: pr.created };
       result.superseded = await closeOlderPromotions(opts.github, {
         environment,
         base,
-        keep: pr,
+        keep: pr.number,
         digest,
         log,
       });
@@ -231,18 +235,14 @@ async function closeOlderPromotions(
   o: {
     environment: string;
     base: string;
-    keep: { number: number; head?: string };
+    keep: number;
     digest: string;
     log: (line: string) => void;
   },
 ): Promise<number[]> {
   const open = await listPullRequests(github, { base: o.base, state: 'open' });
-  const older = open.filter(
-    (p) => p.number < o.keep.number && isPromotionBranch(o.environment, p.head),
-  );
-  const newer = open.filter(
-    (p) => p.number > o.keep.number && isPromotionBranch(o.environment, p.head),
-  );
+  const older = open.filter((p) => p.number < o.keep && isPromotionBranch(o.environment, p.head));
+  const newer = open.filter((p) => p.number > o.keep && isPromotionBranch(o.environment, p.head));
   if (newer.length > 0) {
     o.log(
       `newer promotion pull request(s) to ${o.environment} are open (${newer.map((p) => `#${p.number}`).join(', ')}); left as they are`,
@@ -252,11 +252,11 @@ async function closeOlderPromotions(
     await closePullRequest(
       github,
       p.number,
-      `Superseded by #${o.keep.number}, which promotes \`${o.digest}\` to ${o.environment}. ` +
+      `Superseded by #${o.keep}, which promotes \`${o.digest}\` to ${o.environment}. ` +
         'Each promotion pull request covers exactly one verified digest, so this one is closed rather than updated.',
     );
     await deleteBranch(github, p.head);
-    o.log(`closed #${p.number} (${p.head}): superseded by #${o.keep.number}`);
+    o.log(`closed #${p.number} (${p.head}): superseded by #${o.keep}`);
   }
   return older.map((p) => p.number);
 }

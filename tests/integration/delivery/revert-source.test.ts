@@ -11,13 +11,7 @@ import { Git } from '../../../gitops/adapters/git.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { fakeTarget } from '../../helpers/github.js';
-import {
-  commitMessages,
-  createGitFixture,
-  digestFor,
-  fixtureBump,
-  git,
-} from '../../helpers/git-fixture.js';
+import { commitMessages, createGitFixture, fixtureBump, git } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
 
 jest.setTimeout(120_000);

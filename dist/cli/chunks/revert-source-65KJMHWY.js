@@ -81,25 +81,32 @@ async function revertSource(opts) {
     await ensureFullHistory(ws, log);
     const git = ws.git;
     const change = await deployedChange(git, opts.revision);
-    const bad = change.action ? change.trailers[TRAILER.sourceCommit] : void 0;
-    if (!change.action || !bad || !await git.resolve(bad)) {
-      const why = !change.action ? `${opts.revision.slice(0, 12)} ${change.notDeployment}` : `${opts.revision.slice(0, 12)} names no source commit of this repository (Source-Commit: ${bad ?? "none"})`;
-      log(`nothing to revert: ${why}`);
-      return { status: "nothing-to-revert", detail: why, commits: [], created: false };
+    const nothing = /* @__PURE__ */ __name((detail, facts = {}) => {
+      log(`nothing to revert: ${detail}`);
+      return { ...facts, status: "nothing-to-revert", detail, commits: [], created: false };
+    }, "nothing");
+    if (!change.action) return nothing(`${opts.revision.slice(0, 12)} ${change.notDeployment}`);
+    const bad = change.trailers[TRAILER.sourceCommit];
+    if (!bad || !await git.resolve(bad)) {
+      return nothing(
+        `${opts.revision.slice(0, 12)} names no source commit of this repository (Source-Commit: ${bad ?? "none"})`
+      );
     }
     const overlay = change.trailers[TRAILER.overlay] ?? "";
     const good = overlay ? await lastHealthySource(git, overlay, opts.revision) : void 0;
     const result = { sourceCommit: bad, ...good ? { lastHealthySource: good } : {} };
     if (good && await git.isAncestor(bad, good)) {
-      const detail = `${shortTag(bad)} is already part of the last healthy release ${shortTag(good)} on ${opts.environment}`;
-      log(`nothing to revert: ${detail}`);
-      return { ...result, status: "nothing-to-revert", detail, commits: [], created: false };
+      return nothing(
+        `${shortTag(bad)} is already part of the last healthy release ${shortTag(good)} on ${opts.environment}`,
+        result
+      );
     }
     const commits = await sourceCommitsToRevert(git, good, bad);
     if (commits.length === 0) {
-      const detail = `every source commit since ${good ? shortTag(good) : "the start"} is reverted already`;
-      log(`nothing to revert: ${detail}`);
-      return { ...result, status: "nothing-to-revert", detail, commits: [], created: false };
+      return nothing(
+        `every source commit since ${good ? shortTag(good) : "the start"} is reverted already`,
+        result
+      );
     }
     const withAuthors = await Promise.all(commits.map((c) => authorOf(git, opts.github, c)));
     const marker = revertMarker(opts.environment, bad);

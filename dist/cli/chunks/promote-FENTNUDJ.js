@@ -498,7 +498,7 @@ async function promote(opts) {
       diff,
       base: baseInfo
     };
-    const open = opts.openPr && opts.github ? await findOpenPullRequest(opts.github, branch) : void 0;
+    const open = opts.github && (opts.push || opts.openPr) ? await findOpenPullRequest(opts.github, branch) : void 0;
     if (opts.push) {
       const remote = await remoteBranchTip(git, branch);
       if (remote && await samePromotion(git, branch, remote, commit, baseCommit)) {
@@ -536,12 +536,13 @@ async function promote(opts) {
       } else {
         pr = { ...open, created: false };
       }
-      log(`${pr.created ? "opened" : "kept"} pull request #${pr.number} ${pr.url}`);
+      const how = pr.created ? "opened" : result.underReview ? "kept" : "updated";
+      log(`${how} pull request #${pr.number} ${pr.url}`);
       result.pullRequest = { number: pr.number, url: pr.url, created: pr.created };
       result.superseded = await closeOlderPromotions(opts.github, {
         environment,
         base,
-        keep: pr,
+        keep: pr.number,
         digest,
         log
       });
@@ -552,12 +553,8 @@ async function promote(opts) {
 __name(promote, "promote");
 async function closeOlderPromotions(github, o) {
   const open = await listPullRequests(github, { base: o.base, state: "open" });
-  const older = open.filter(
-    (p) => p.number < o.keep.number && isPromotionBranch(o.environment, p.head)
-  );
-  const newer = open.filter(
-    (p) => p.number > o.keep.number && isPromotionBranch(o.environment, p.head)
-  );
+  const older = open.filter((p) => p.number < o.keep && isPromotionBranch(o.environment, p.head));
+  const newer = open.filter((p) => p.number > o.keep && isPromotionBranch(o.environment, p.head));
   if (newer.length > 0) {
     o.log(
       `newer promotion pull request(s) to ${o.environment} are open (${newer.map((p) => `#${p.number}`).join(", ")}); left as they are`
@@ -567,10 +564,10 @@ async function closeOlderPromotions(github, o) {
     await closePullRequest(
       github,
       p.number,
-      `Superseded by #${o.keep.number}, which promotes \`${o.digest}\` to ${o.environment}. Each promotion pull request covers exactly one verified digest, so this one is closed rather than updated.`
+      `Superseded by #${o.keep}, which promotes \`${o.digest}\` to ${o.environment}. Each promotion pull request covers exactly one verified digest, so this one is closed rather than updated.`
     );
     await deleteBranch(github, p.head);
-    o.log(`closed #${p.number} (${p.head}): superseded by #${o.keep.number}`);
+    o.log(`closed #${p.number} (${p.head}): superseded by #${o.keep}`);
   }
   return older.map((p) => p.number);
 }
