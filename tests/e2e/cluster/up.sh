@@ -233,6 +233,10 @@ if ((run_argocd)); then
     -f "$crds/applicationset-crd.yaml" >/dev/null
   kubectl wait --for=condition=Established crd/applications.argoproj.io crd/appprojects.argoproj.io --timeout=30s >/dev/null
   kubectl apply -k "$here/argocd-bootstrap" >/dev/null
+  # The project's patch for an Argo CD installation (HPA health with or without metrics-server),
+  # applied the way docs/operators-guide.md applies it.
+  kubectl -n argocd patch configmap argocd-cm --type merge \
+    --patch-file "$here/../../../argocd-install/argocd-cm-hpa-health.yaml" >/dev/null
   if ! kubectl get secret argocd-secret -n argocd >/dev/null 2>&1; then
     kubectl create secret generic argocd-secret -n argocd \
       --from-literal=server.secretkey="$(openssl rand -hex 32)" >/dev/null
