@@ -28,6 +28,8 @@ export interface FakeArgoCdOptions {
    * iris model's answer (label setosa) from a good release, no ready endpoint for a bad one.
    */
   score?: (image: string) => { status: number; body: unknown };
+  /** The Deployment is paused (spec.paused), as after `kubectl rollout pause`. */
+  paused?: boolean;
 }
 
 export interface FakeArgoCd {
@@ -109,6 +111,7 @@ export function installFakeArgoCd(fake: FakeKubeApiServer, opts: FakeArgoCdOptio
       },
       spec: {
         replicas: 1,
+        ...(opts.paused ? { paused: true } : {}),
         selector: { matchLabels: LABELS },
         template: {
           metadata: { labels: LABELS },

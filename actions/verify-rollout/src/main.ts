@@ -13,7 +13,7 @@ import {
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
 import { InputError } from '../../../gitops/errors.js';
 import type { KubeClient } from '../../../gitops/adapters/kube-api.js';
-import { DEFAULT_VERIFY_TIMEOUT_S } from '../../../gitops/flows/verify.js';
+import { DEFAULT_VERIFY_TIMEOUT_S, validateVerifyOptions } from '../../../gitops/flows/verify.js';
 import type { VerifyOptions, VerifyResult } from '../../../gitops/flows/verify.js';
 import { DEFAULT_SMOKE, parseSmokeInput } from '../../../gitops/rules/smoke-check.js';
 
@@ -79,35 +79,32 @@ export function readInputs(rt: ActionRuntime): VerifyInputs {
     const repo = resolve(inputs.optional('repository-path', { env: 'GITHUB_WORKSPACE' }) ?? '.');
     if (existsSync(join(repo, '.git'))) source = { repo, branch: inputs.branch() };
   }
+  const smokeInput = inputs.optional('smoke-input');
   const smoke: VerifyOptions['smoke'] = inputs.boolean('smoke', true)
     ? {
-        service: inputs.optional('service') ?? deployment,
+        service: inputs.kubeName('service', { default: deployment }),
         port: inputs.optional('service-port') ?? 'http',
         request: {
           ...DEFAULT_SMOKE,
-          ...(inputs.optional('smoke-input') !== undefined
-            ? { body: parseSmokeInput(inputs.optional('smoke-input') as string) }
-            : {}),
+          ...(smokeInput !== undefined ? { body: parseSmokeInput(smokeInput) } : {}),
           label: inputs.optional('smoke-label') ?? DEFAULT_SMOKE.label,
         },
       }
     : false;
-  return {
-    options: {
-      app,
-      appNamespace,
-      revision,
-      deployment,
-      namespace,
-      timeoutMs: timeout * 1000,
-      pollMs: pollInterval * 1000,
-      rollback: rollbackTo,
-      source,
-      smoke,
-    },
-    kubeconfig,
-    context,
+  const options: VerifyInputs['options'] = {
+    app,
+    appNamespace,
+    revision,
+    deployment,
+    namespace,
+    timeoutMs: timeout * 1000,
+    pollMs: pollInterval * 1000,
+    rollback: rollbackTo,
+    source,
+    smoke,
   };
+  validateVerifyOptions(options);
+  return { options, kubeconfig, context };
 }
 
 /** The job summary: the timeline of events with elapsed times, then the timings. */
