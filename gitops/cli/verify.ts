@@ -2,8 +2,9 @@ import type { CliCommand } from './command.js';
 import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 import { InputError, withInputNames } from '../errors.js';
-import { DEFAULT_VERIFY_TIMEOUT_S, validateVerifyOptions, verifyRollout } from '../flows/verify.js';
-import type { VerifyOptions, VerifyResult } from '../flows/verify.js';
+import { DEFAULT_VERIFY_TIMEOUT_S, validateVerifyOptions } from '../flows/verify-options.js';
+import { verifyRollout } from '../flows/verify.js';
+import type { VerifyOptions, VerifyResult } from '../flows/verify-options.js';
 import { DEFAULT_SMOKE, parseSmokeInput } from '../rules/smoke-check.js';
 
 /** The exit status of each verdict (2 is a usage error). */

@@ -13,8 +13,11 @@ import {
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
 import { InputError } from '../../../gitops/errors.js';
 import type { KubeClient } from '../../../gitops/adapters/kube-api.js';
-import { DEFAULT_VERIFY_TIMEOUT_S, validateVerifyOptions } from '../../../gitops/flows/verify.js';
-import type { VerifyOptions, VerifyResult } from '../../../gitops/flows/verify.js';
+import {
+  DEFAULT_VERIFY_TIMEOUT_S,
+  validateVerifyOptions,
+} from '../../../gitops/flows/verify-options.js';
+import type { VerifyOptions, VerifyResult } from '../../../gitops/flows/verify-options.js';
 import { DEFAULT_SMOKE, parseSmokeInput } from '../../../gitops/rules/smoke-check.js';
 
 /** Verify options without the client, plus how to make the client. */
