@@ -113,16 +113,16 @@ export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> 
   validateVerifyOptions(opts);
   // The GitOps repository is opened once, for the lineage of a live revision, the check for an earlier
   // revert and the revert; only a rollback needs it synced with the remote (it pushes).
-  const source = opts.source ?? opts.rollback;
+  const repo = opts.rollback ?? opts.source;
   let workspace: Promise<Workspace> | undefined;
   const openRepo = (): Promise<Workspace> =>
     (workspace ??= openWorkspace({
-      repo: (opts.rollback ?? source)!.repo,
-      branch: (opts.rollback ?? source)!.branch ?? 'main',
+      repo: repo!.repo,
+      branch: repo!.branch ?? 'main',
       sync: opts.rollback !== undefined,
       log: opts.log,
     }));
-  const lineage = opts.lineage ?? (source ? gitLineage(openRepo, opts.log) : undefined);
+  const lineage = opts.lineage ?? (repo ? gitLineage(openRepo, opts.log) : undefined);
   try {
     return await verifyWith(opts, openRepo, lineage);
   } finally {
@@ -149,11 +149,7 @@ async function verifyWith(
     opts.log?.(`[+${(atMs / 1000).toFixed(1)}s] ${text}`);
   };
 
-  // What the bump pins, read once from the repository: the digest the Deployment must run.
-  let bumpPins: Promise<Pin[] | undefined> | undefined;
-  const lineageOf = memoLineage(lineage, opts.revision, (path) =>
-    lineage ? (bumpPins ??= lineage.pins(opts.revision, path)) : Promise.resolve(undefined),
-  );
+  const lineageOf = memoLineage(lineage, opts.revision);
 
   // A re-run after a rollback (a retried CI job) must not wait the whole timeout for a revision that is gone.
   let failure: string | undefined;
@@ -195,7 +191,9 @@ async function verifyWith(
         const app = await opts.kube.getApplication(appNamespace, opts.app);
         const tracked = trackedRevision(app);
         const lin =
-          tracked && tracked !== opts.revision ? await lineageOf(tracked, appPath(app)) : undefined;
+          tracked && tracked !== opts.revision
+            ? await lineageOf.judge(tracked, appPath(app))
+            : undefined;
         if (lin?.state === 'superseded') {
           return {
             app: { state: 'pending', message: lin.message },
@@ -375,16 +373,25 @@ function appPath(app: object): string | undefined {
 
 /**
  * Judges each live revision once (its lineage cannot change), except while the relation is unknown (the
- * commit not fetched yet, or no repository): those are asked again at the next poll.
+ * commit not fetched yet, or no repository): those are asked again at the next poll. What the bump pins
+ * (the digest the Deployment must run) is read once too, again after a failed read.
  */
 function memoLineage(
   lineage: LineageSource | undefined,
   bump: string,
-  bumpPins: (path: string) => Promise<Pin[] | undefined>,
-): ((live: string, path: string | undefined) => Promise<LineageVerdict>) & {
+): {
+  judge: (live: string, path: string | undefined) => Promise<LineageVerdict>;
   bumpPins: (path: string) => Promise<Pin[] | undefined>;
 } {
   const known = new Map<string, LineageVerdict>();
+  let pinned: Promise<Pin[] | undefined> | undefined;
+  const bumpPins = (path: string): Promise<Pin[] | undefined> => {
+    if (!lineage) return Promise.resolve(undefined);
+    return (pinned ??= lineage.pins(bump, path).catch((err: unknown) => {
+      pinned = undefined;
+      throw err;
+    }));
+  };
   const judge = async (live: string, path: string | undefined): Promise<LineageVerdict> => {
     const cached = known.get(live);
     if (cached) return cached;
@@ -397,7 +404,7 @@ function memoLineage(
     if (relation !== 'unknown') known.set(live, verdict);
     return verdict;
   };
-  return Object.assign(judge, { bumpPins });
+  return { judge, bumpPins };
 }
 
 /** Lineage from the GitOps repository's history; a commit not fetched yet is fetched once. */

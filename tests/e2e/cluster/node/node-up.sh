@@ -152,8 +152,12 @@ podLogsDir: $node_dir/pod-logs
 # No chains of the kubelet's own: kube-proxy programs what Services need.
 makeIPTablesUtilChains: false
 serializeImagePulls: false
-# A shared disk: do not evict pods or collect images because other jobs filled it.
-evictionHard: { memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1% }
+# A shared disk: do not evict pods or collect images because other jobs filled it. Absolute sizes, not
+# percentages: on a 252 GB virtual disk whose free space is ~10 GB, 1 % (2.5 GB) was crossed whenever a
+# parallel podman (vfs) image build briefly took the space, which evicted the flows' pods and tainted
+# the node for the 5-minute transition period (seen in issue 13's e2e runs).
+evictionHard: { memory.available: 100Mi, nodefs.available: 256Mi, imagefs.available: 256Mi, nodefs.inodesFree: 1% }
+evictionPressureTransitionPeriod: 30s
 imageGCHighThresholdPercent: 99
 imageGCLowThresholdPercent: 98
 shutdownGracePeriod: 0s
