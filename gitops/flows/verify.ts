@@ -175,6 +175,7 @@ async function verifyWith(
   const seen = new Set<string>([opts.revision]);
   const deadline = start + timeoutMs;
   let liveRevision: string | undefined;
+  let smoke: string | undefined;
   if (!failure) {
     type Phase1 =
       | { failure: string }
@@ -260,13 +261,14 @@ async function verifyWith(
     }
     if (done && 'healthy' in done) {
       event(`rollout healthy: ${done.healthy}`);
-      const smoke = await smokeRequest(opts, clock, event);
-      if (smoke.ok) {
+      const answer = await smokeRequest(opts, clock, event);
+      smoke = answer.message || undefined; // '' when skipped
+      if (answer.ok) {
         timings.toReadyMs = clock.now() - start;
         event(`healthy: ${done.healthy}`);
-        return { result: 'healthy', liveRevision, smoke: smoke.message, timings, timeline };
+        return { result: 'healthy', liveRevision, smoke, timings, timeline };
       }
-      failure = `smoke request failed: ${smoke.message}`;
+      failure = `smoke request failed: ${answer.message}`;
     } else if (done && 'failure' in done) failure = done.failure;
     else if (!phase.observed) {
       // Never having seen the cluster says nothing about the release: do not roll back on it.
@@ -280,14 +282,13 @@ async function verifyWith(
     }
   }
   event(`verification failed: ${failure}`);
-  const smokeFailure = failure.startsWith('smoke request failed') ? failure : undefined;
 
   if (!opts.rollback)
     return {
       result: 'failed',
       reason: failure,
       liveRevision,
-      smoke: smokeFailure,
+      smoke,
       timings,
       timeline,
     };
@@ -317,7 +318,7 @@ async function verifyWith(
     result: 'failed',
     reason: failure,
     liveRevision,
-    smoke: smokeFailure,
+    smoke,
     timings,
     timeline,
     revertCommit: reverted.commit,
@@ -446,7 +447,7 @@ async function smokeRequest(
   clock: Clock,
   event: (text: string) => void,
 ): Promise<{ ok: boolean; message: string }> {
-  if (opts.smoke === false) return { ok: true, message: 'skipped' };
+  if (opts.smoke === false) return { ok: true, message: '' };
   const spec = opts.smoke?.request ?? DEFAULT_SMOKE;
   const service = opts.smoke?.service ?? opts.deployment;
   const port = opts.smoke?.port ?? 'http';

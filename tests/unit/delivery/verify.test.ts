@@ -595,6 +595,7 @@ describe('verifyRollout with an in-memory cluster and a fake clock', () => {
     const skipped = scriptedKube(frames);
     const res2 = await verifyRollout({ ...base, kube: skipped, clock: fakeClock(), smoke: false });
     expect(res2.result).toBe('healthy');
+    expect(res2.smoke).toBeUndefined();
     expect(skipped.smokeRequests).toHaveLength(0);
   });
 
