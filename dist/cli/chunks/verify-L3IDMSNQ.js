@@ -683,15 +683,15 @@ async function pollUntil(p) {
 __name(pollUntil, "pollUntil");
 async function verifyRollout(opts) {
   validateVerifyOptions(opts);
-  const source = opts.source ?? opts.rollback;
+  const repo = opts.rollback ?? opts.source;
   let workspace;
   const openRepo = /* @__PURE__ */ __name(() => workspace ??= openWorkspace({
-    repo: (opts.rollback ?? source).repo,
-    branch: (opts.rollback ?? source).branch ?? "main",
+    repo: repo.repo,
+    branch: repo.branch ?? "main",
     sync: opts.rollback !== void 0,
     log: opts.log
   }), "openRepo");
-  const lineage = opts.lineage ?? (source ? gitLineage(openRepo, opts.log) : void 0);
+  const lineage = opts.lineage ?? (repo ? gitLineage(openRepo, opts.log) : void 0);
   try {
     return await verifyWith(opts, openRepo, lineage);
   } finally {
@@ -713,12 +713,7 @@ async function verifyWith(opts, rollbackWorkspace, lineage) {
     timeline.push({ atMs, event: text });
     opts.log?.(`[+${(atMs / 1e3).toFixed(1)}s] ${text}`);
   }, "event");
-  let bumpPins;
-  const lineageOf = memoLineage(
-    lineage,
-    opts.revision,
-    (path) => lineage ? bumpPins ??= lineage.pins(opts.revision, path) : Promise.resolve(void 0)
-  );
+  const lineageOf = memoLineage(lineage, opts.revision);
   let failure;
   if (opts.rollback) {
     const commit2 = opts.rollback.commit ?? opts.revision;
@@ -737,6 +732,7 @@ async function verifyWith(opts, rollbackWorkspace, lineage) {
   const seen = /* @__PURE__ */ new Set([opts.revision]);
   const deadline = start + timeoutMs;
   let liveRevision;
+  let smoke;
   if (!failure) {
     const phase = await pollUntil({
       clock,
@@ -747,7 +743,7 @@ async function verifyWith(opts, rollbackWorkspace, lineage) {
       observe: /* @__PURE__ */ __name(async () => {
         const app = await opts.kube.getApplication(appNamespace, opts.app);
         const tracked = trackedRevision(app);
-        const lin = tracked && tracked !== opts.revision ? await lineageOf(tracked, appPath(app)) : void 0;
+        const lin = tracked && tracked !== opts.revision ? await lineageOf.judge(tracked, appPath(app)) : void 0;
         if (lin?.state === "superseded") {
           return {
             app: { state: "pending", message: lin.message },
@@ -810,13 +806,14 @@ async function verifyWith(opts, rollbackWorkspace, lineage) {
     }
     if (done && "healthy" in done) {
       event(`rollout healthy: ${done.healthy}`);
-      const smoke = await smokeRequest(opts, clock, event);
-      if (smoke.ok) {
+      const answer = await smokeRequest(opts, clock, event);
+      smoke = answer.message || void 0;
+      if (answer.ok) {
         timings.toReadyMs = clock.now() - start;
         event(`healthy: ${done.healthy}`);
-        return { result: "healthy", liveRevision, smoke: smoke.message, timings, timeline };
+        return { result: "healthy", liveRevision, smoke, timings, timeline };
       }
-      failure = `smoke request failed: ${smoke.message}`;
+      failure = `smoke request failed: ${answer.message}`;
     } else if (done && "failure" in done) failure = done.failure;
     else if (!phase.observed) {
       throw new GitopsError(
@@ -829,13 +826,12 @@ async function verifyWith(opts, rollbackWorkspace, lineage) {
     }
   }
   event(`verification failed: ${failure}`);
-  const smokeFailure = failure.startsWith("smoke request failed") ? failure : void 0;
   if (!opts.rollback)
     return {
       result: "failed",
       reason: failure,
       liveRevision,
-      smoke: smokeFailure,
+      smoke,
       timings,
       timeline
     };
@@ -858,7 +854,7 @@ async function verifyWith(opts, rollbackWorkspace, lineage) {
     result: "failed",
     reason: failure,
     liveRevision,
-    smoke: smokeFailure,
+    smoke,
     timings,
     timeline,
     revertCommit: reverted.commit,
@@ -904,8 +900,16 @@ function appPath(app) {
   return spec?.source?.path ?? spec?.sources?.find((s) => s.path)?.path;
 }
 __name(appPath, "appPath");
-function memoLineage(lineage, bump, bumpPins) {
+function memoLineage(lineage, bump) {
   const known = /* @__PURE__ */ new Map();
+  let pinned;
+  const bumpPins = /* @__PURE__ */ __name((path) => {
+    if (!lineage) return Promise.resolve(void 0);
+    return pinned ??= lineage.pins(bump, path).catch((err) => {
+      pinned = void 0;
+      throw err;
+    });
+  }, "bumpPins");
   const judge = /* @__PURE__ */ __name(async (live, path) => {
     const cached = known.get(live);
     if (cached) return cached;
@@ -915,7 +919,7 @@ function memoLineage(lineage, bump, bumpPins) {
     if (relation !== "unknown") known.set(live, verdict);
     return verdict;
   }, "judge");
-  return Object.assign(judge, { bumpPins });
+  return { judge, bumpPins };
 }
 __name(memoLineage, "memoLineage");
 function gitLineage(open, log) {
@@ -947,7 +951,7 @@ function gitLineage(open, log) {
 }
 __name(gitLineage, "gitLineage");
 async function smokeRequest(opts, clock, event) {
-  if (opts.smoke === false) return { ok: true, message: "skipped" };
+  if (opts.smoke === false) return { ok: true, message: "" };
   const spec = opts.smoke?.request ?? DEFAULT_SMOKE;
   const service = opts.smoke?.service ?? opts.deployment;
   const port = opts.smoke?.port ?? "http";
