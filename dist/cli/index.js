@@ -19,7 +19,7 @@ var loaders = {
   bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-O77JAOJ7.js")).bumpCommand, "bump"),
   render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
   promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-RIUGGYF2.js")).promoteCommand, "promote"),
-  build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-JPR56VYM.js")).buildCommand, "build"),
+  build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-C3DVSBOT.js")).buildCommand, "build"),
   verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-L3IDMSNQ.js")).verifyCommand, "verify"),
   revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-MJFA26J4.js")).revertCommand, "revert")
 };
