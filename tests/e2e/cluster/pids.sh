@@ -12,5 +12,5 @@ running() {
   local state
   state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
   [[ -n "$state" && "$state" != Z ]] || return 1
-  tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qxF "$cluster_marker"
+  tr '\0' '\n' 2>/dev/null <"/proc/$1/environ" | grep -qxF "$cluster_marker"
 }

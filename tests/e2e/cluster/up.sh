@@ -26,6 +26,9 @@ root="$(cd "$here/../../.." && pwd)"
 source "$here/versions.env"
 # shellcheck source=SCRIPTDIR/node/node.env
 source "$here/node/node.env"
+# The docker CLI (it pushes the pause image once) finds the engine setup started, nothing exported.
+# shellcheck source=scripts/container-engine.sh
+source "$root/scripts/container-engine.sh"
 cache="${E2E_CLUSTER_CACHE:-$root/.cache}"
 dir="${E2E_CLUSTER_DIR:-/tmp/gitops-e2e-cluster}"
 # Below Linux's ephemeral range (32768-60999): there an outgoing connection of any process (the API

@@ -23,7 +23,7 @@ node_preflight() {
   if ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then
     die "link $NODE_BRIDGE exists: a real node's leftovers (run tests/e2e/cluster/down.sh with the E2E_CLUSTER_DIR it used)"
   fi
-  docker version >/dev/null 2>&1 || die "no container engine answers the docker CLI (needed once to push the pause image): bash scripts/ci-env.sh, then export DOCKER_HOST=unix:///run/podman/podman.sock DOCKER_API_VERSION=1.41"
+  docker version >/dev/null 2>&1 || die "no container engine answers the docker CLI at ${DOCKER_HOST:-the default docker socket} (needed once to push the pause image): run 'bash scripts/setup.sh' (it starts podman's Docker API), or set DOCKER_HOST to a running engine"
   curl -fsS -o /dev/null "http://$NODE_REGISTRY/v2/" || die "the loopback registry $NODE_REGISTRY does not answer (bash scripts/ci-env.sh starts it)"
 }
 
