@@ -18,14 +18,14 @@ var summaries = {
   "revert-source": "open the PR (or issue) reverting the source of a rolled-back release"
 };
 var loaders = {
-  bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-GVDGBRD7.js")).bumpCommand, "bump"),
+  bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-5LAEFJQA.js")).bumpCommand, "bump"),
   render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
-  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-FENTNUDJ.js")).promoteCommand, "promote"),
+  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-FVFNXTDQ.js")).promoteCommand, "promote"),
   build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-C3DVSBOT.js")).buildCommand, "build"),
-  verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-WMDZK55S.js")).verifyCommand, "verify"),
-  revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-TI2SJ3RR.js")).revertCommand, "revert"),
-  "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-HBFDUDMV.js")).recordDeployCommand, "record-deploy"),
-  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-65KJMHWY.js")).revertSourceCommand, "revert-source")
+  verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-XXB2OCBJ.js")).verifyCommand, "verify"),
+  revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-T27I3W3G.js")).revertCommand, "revert"),
+  "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-PNQYUAJT.js")).recordDeployCommand, "record-deploy"),
+  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-SBNUJFPO.js")).revertSourceCommand, "revert-source")
 };
 function overview() {
   const names = Object.keys(summaries);

@@ -1,6 +1,6 @@
 import {
   latestCommitStatus
-} from "./chunk-REFB5MKN.js";
+} from "./chunk-OKW2MI75.js";
 import {
   GITHUB_FLAGS,
   MAX_PR_BODY,
@@ -14,21 +14,23 @@ import {
   promotionBranch,
   updatePullRequest,
   verifyContext
-} from "./chunk-FSYWVB2H.js";
+} from "./chunk-GZZLNU3J.js";
 import {
   environmentOf,
-  listImages,
   openOverlay,
-  overlayPath,
-  readImage,
-  setImage
-} from "./chunk-WMOLLYDF.js";
+  overlayPath
+} from "./chunk-DEJBRMIL.js";
 import {
   renderOverlay
 } from "./chunk-XXU3MF47.js";
 import {
+  listImages,
+  readImage,
+  setImage
+} from "./chunk-ISXFROZH.js";
+import {
   findRevertOf
-} from "./chunk-GIEMMTBR.js";
+} from "./chunk-XLAA657M.js";
 import {
   TRAILER,
   checkRepo,
@@ -40,7 +42,7 @@ import {
   shortDigest,
   shortTag,
   withWorkspace
-} from "./chunk-PPQJQ3Y7.js";
+} from "./chunk-TO2ZGFLZ.js";
 import {
   checkBranch,
   checkDigest,

@@ -1,10 +1,12 @@
 import {
   environmentOf,
-  openOverlay,
+  openOverlay
+} from "./chunk-DEJBRMIL.js";
+import {
   readImage,
   setImage,
   validateOverride
-} from "./chunk-WMOLLYDF.js";
+} from "./chunk-ISXFROZH.js";
 import {
   TRAILER,
   checkRepo,
@@ -18,7 +20,7 @@ import {
   parseTrailers,
   shortTag,
   withWorkspace
-} from "./chunk-PPQJQ3Y7.js";
+} from "./chunk-TO2ZGFLZ.js";
 import {
   MAX_PUSH_ATTEMPTS,
   checkBranch,

@@ -12,7 +12,7 @@ import {
   parseTrailingTrailers,
   syncWorkspace,
   withWorkspace
-} from "./chunk-PPQJQ3Y7.js";
+} from "./chunk-TO2ZGFLZ.js";
 import {
   MAX_PUSH_ATTEMPTS,
   checkBranch,

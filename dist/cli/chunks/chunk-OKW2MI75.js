@@ -2,7 +2,7 @@ import {
   call,
   octokitFor,
   repoOf
-} from "./chunk-FSYWVB2H.js";
+} from "./chunk-GZZLNU3J.js";
 import {
   __name
 } from "./chunk-LSNGMJ2J.js";

@@ -1,6 +1,6 @@
 import {
   shortTag
-} from "./chunk-PPQJQ3Y7.js";
+} from "./chunk-TO2ZGFLZ.js";
 import {
   retry
 } from "./chunk-M3M4HARC.js";

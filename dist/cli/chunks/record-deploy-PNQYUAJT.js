@@ -4,7 +4,7 @@ import {
   listDeployments,
   setCommitStatus,
   setDeploymentStatus
-} from "./chunk-REFB5MKN.js";
+} from "./chunk-OKW2MI75.js";
 import {
   GITHUB_FLAGS,
   deployContext,
@@ -13,16 +13,16 @@ import {
   runUrl,
   verdictRecords,
   verifyContext
-} from "./chunk-FSYWVB2H.js";
+} from "./chunk-GZZLNU3J.js";
 import {
   deployedChange
-} from "./chunk-GIEMMTBR.js";
+} from "./chunk-XLAA657M.js";
 import {
   Git,
   TRAILER,
   shortDigest,
   shortTag
-} from "./chunk-PPQJQ3Y7.js";
+} from "./chunk-TO2ZGFLZ.js";
 import {
   checkCommitSha,
   checkEnvironment

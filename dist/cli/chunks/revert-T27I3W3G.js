@@ -1,10 +1,10 @@
 import {
   revertDeployment
-} from "./chunk-GIEMMTBR.js";
+} from "./chunk-XLAA657M.js";
 import {
   findToplevel,
   isGitUrl
-} from "./chunk-PPQJQ3Y7.js";
+} from "./chunk-TO2ZGFLZ.js";
 import "./chunk-M3M4HARC.js";
 import {
   boolFlag,

@@ -10,11 +10,11 @@ import {
   listPullRequests,
   runUrl,
   sourceRevertBranch
-} from "./chunk-FSYWVB2H.js";
+} from "./chunk-GZZLNU3J.js";
 import {
   deployedChange,
   findRevertOf
-} from "./chunk-GIEMMTBR.js";
+} from "./chunk-XLAA657M.js";
 import {
   TRAILER,
   checkRepo,
@@ -27,7 +27,7 @@ import {
   remoteBranchTip,
   shortTag,
   withWorkspace
-} from "./chunk-PPQJQ3Y7.js";
+} from "./chunk-TO2ZGFLZ.js";
 import {
   checkBranch,
   checkCommitSha,

@@ -622,6 +622,7 @@ export {
   ConflictError,
   logEntries,
   isGitUrl,
+  fetchBranch,
   pushCommit,
   remoteBranchTip,
   TRAILER,
