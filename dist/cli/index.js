@@ -20,12 +20,12 @@ var summaries = {
 var loaders = {
   bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-5LAEFJQA.js")).bumpCommand, "bump"),
   render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
-  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-FVFNXTDQ.js")).promoteCommand, "promote"),
+  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-ZRCO7WWB.js")).promoteCommand, "promote"),
   build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-C3DVSBOT.js")).buildCommand, "build"),
   verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-XXB2OCBJ.js")).verifyCommand, "verify"),
   revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-T27I3W3G.js")).revertCommand, "revert"),
-  "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-PNQYUAJT.js")).recordDeployCommand, "record-deploy"),
-  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-SBNUJFPO.js")).revertSourceCommand, "revert-source")
+  "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-EMVQZQC3.js")).recordDeployCommand, "record-deploy"),
+  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-GESSJHO3.js")).revertSourceCommand, "revert-source")
 };
 function overview() {
   const names = Object.keys(summaries);

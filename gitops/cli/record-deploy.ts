@@ -24,7 +24,7 @@ Options:
   --log-url URL           The run's log (default: this workflow run, from GITHUB_SERVER_URL/GITHUB_RUN_ID)
   --adopt                 Use the Deployment GitHub Actions created for this job (it names environment:)
   --deployment-id N       The Deployment start returned (finish; default: found again)
-  --result RESULT         finish: verify's result: healthy, rolled-back, failed, superseded (empty: error)
+  --result RESULT         finish: verify's result: healthy, rolled-back, failed, suspended, superseded (empty: error)
   --reason TEXT           finish: verify's reason
   --revert-commit SHA     finish: the commit that rolled the revision back
   --repo PATH             GitOps working copy the revision's trailers are read from (default: current directory)

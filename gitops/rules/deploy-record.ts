@@ -22,7 +22,14 @@ export function deployContext(environment: string): string {
 }
 
 /** What a verification ended in: verify's results, plus `error` when the step gave none (it crashed). */
-export const OUTCOMES = ['healthy', 'rolled-back', 'failed', 'superseded', 'error'] as const;
+export const OUTCOMES = [
+  'healthy',
+  'rolled-back',
+  'failed',
+  'suspended',
+  'superseded',
+  'error',
+] as const;
 export type VerifyOutcome = (typeof OUTCOMES)[number];
 
 /** `value` (verify's `result` output) as an outcome; '' is `error` (verify ended without a result). */
@@ -81,6 +88,13 @@ export function verdictRecords(v: Verdict): VerdictRecords {
         deployment: [{ state: 'failure', description: reason }],
         revision: { state: 'failure', description: `failed on ${v.environment}: ${reason}` },
         source: { state: 'failure', description: `failed on ${v.environment}: ${reason}` },
+      };
+    case 'suspended':
+      // Paused on purpose (an emergency stop): nothing was judged, so the source gets no status, and the
+      // revision's `error` keeps its digest from being promoted as verified.
+      return {
+        deployment: [{ state: 'error', description: `suspended (Deployment paused): ${reason}` }],
+        revision: { state: 'error', description: `not verified on ${v.environment}: paused` },
       };
     case 'superseded':
       return {

@@ -119,13 +119,22 @@ describe('deploy records', () => {
       ],
     });
     expect(verdictRecords({ ...v, outcome: 'error' }).revision?.state).toBe('error');
+    const paused = verdictRecords({ ...v, outcome: 'suspended', reason: 'spec.paused is true' });
+    expect(paused.deployment).toEqual([
+      { state: 'error', description: 'suspended (Deployment paused): spec.paused is true' },
+    ]);
+    expect(paused.revision).toEqual({
+      state: 'error',
+      description: 'not verified on minikube: paused',
+    });
+    expect(paused.source).toBeUndefined();
   });
 
   it('reads verify result outputs, empty as error, anything else refused naming the input', () => {
     expect(parseOutcome('rolled-back')).toBe('rolled-back');
     expect(parseOutcome(' ')).toBe('error');
     expect(() => parseOutcome('ok')).toThrow(
-      "result: expected one of healthy, rolled-back, failed, superseded, error (or empty), got 'ok'",
+      "result: expected one of healthy, rolled-back, failed, suspended, superseded, error (or empty), got 'ok'",
     );
   });
 

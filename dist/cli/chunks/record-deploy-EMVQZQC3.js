@@ -4,7 +4,7 @@ import {
   listDeployments,
   setCommitStatus,
   setDeploymentStatus
-} from "./chunk-OKW2MI75.js";
+} from "./chunk-CFLGJYZN.js";
 import {
   GITHUB_FLAGS,
   deployContext,
@@ -13,7 +13,7 @@ import {
   runUrl,
   verdictRecords,
   verifyContext
-} from "./chunk-GZZLNU3J.js";
+} from "./chunk-3F3CJYHG.js";
 import {
   deployedChange
 } from "./chunk-XLAA657M.js";
@@ -218,7 +218,7 @@ Options:
   --log-url URL           The run's log (default: this workflow run, from GITHUB_SERVER_URL/GITHUB_RUN_ID)
   --adopt                 Use the Deployment GitHub Actions created for this job (it names environment:)
   --deployment-id N       The Deployment start returned (finish; default: found again)
-  --result RESULT         finish: verify's result: healthy, rolled-back, failed, superseded (empty: error)
+  --result RESULT         finish: verify's result: healthy, rolled-back, failed, suspended, superseded (empty: error)
   --reason TEXT           finish: verify's reason
   --revert-commit SHA     finish: the commit that rolled the revision back
   --repo PATH             GitOps working copy the revision's trailers are read from (default: current directory)

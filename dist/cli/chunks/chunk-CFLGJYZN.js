@@ -2,7 +2,7 @@ import {
   call,
   octokitFor,
   repoOf
-} from "./chunk-GZZLNU3J.js";
+} from "./chunk-3F3CJYHG.js";
 import {
   __name
 } from "./chunk-LSNGMJ2J.js";

@@ -10,7 +10,7 @@ import {
   listPullRequests,
   runUrl,
   sourceRevertBranch
-} from "./chunk-GZZLNU3J.js";
+} from "./chunk-3F3CJYHG.js";
 import {
   deployedChange,
   findRevertOf

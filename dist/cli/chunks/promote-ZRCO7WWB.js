@@ -1,6 +1,6 @@
 import {
   latestCommitStatus
-} from "./chunk-OKW2MI75.js";
+} from "./chunk-CFLGJYZN.js";
 import {
   GITHUB_FLAGS,
   MAX_PR_BODY,
@@ -14,7 +14,7 @@ import {
   promotionBranch,
   updatePullRequest,
   verifyContext
-} from "./chunk-GZZLNU3J.js";
+} from "./chunk-3F3CJYHG.js";
 import {
   environmentOf,
   openOverlay,

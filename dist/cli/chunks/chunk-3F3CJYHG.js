@@ -22,7 +22,14 @@ function deployContext(environment) {
   return `gitops/deploy/${environment}`;
 }
 __name(deployContext, "deployContext");
-var OUTCOMES = ["healthy", "rolled-back", "failed", "superseded", "error"];
+var OUTCOMES = [
+  "healthy",
+  "rolled-back",
+  "failed",
+  "suspended",
+  "superseded",
+  "error"
+];
 function parseOutcome(value, input = "result") {
   const v = value.trim();
   if (v === "") return "error";
@@ -56,6 +63,11 @@ function verdictRecords(v) {
         deployment: [{ state: "failure", description: reason }],
         revision: { state: "failure", description: `failed on ${v.environment}: ${reason}` },
         source: { state: "failure", description: `failed on ${v.environment}: ${reason}` }
+      };
+    case "suspended":
+      return {
+        deployment: [{ state: "error", description: `suspended (Deployment paused): ${reason}` }],
+        revision: { state: "error", description: `not verified on ${v.environment}: paused` }
       };
     case "superseded":
       return {
