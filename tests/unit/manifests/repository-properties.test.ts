@@ -310,6 +310,25 @@ describe('workflows', () => {
     expect(texts['promote.yml']).toContain('This reverts commit');
   });
 
+  it('records each verify on GitHub around it, and a failed record never stops verify', () => {
+    for (const [file, job] of [
+      ['deploy.yml', 'verify'],
+      ['promote.yml', 'verify-gke'],
+    ] as const) {
+      const steps: Any[] = workflows[file].jobs[job].steps;
+      const at = (pred: (s: Any) => boolean) => steps.findIndex(pred);
+      const start = at((s) => s.uses === './actions/record-deploy' && s.with.phase === 'start');
+      const verify = at((s) => s.uses === './actions/verify-rollout');
+      const finish = at((s) => s.uses === './actions/record-deploy' && s.with.phase === 'finish');
+      expect([start >= 0, start < verify, verify < finish]).toEqual([true, true, true]);
+      expect(steps[start]['continue-on-error']).toBe(true);
+      expect(steps[finish].if).toBe("${{ always() && steps.record.outcome == 'success' }}");
+      expect(steps[finish].with.result).toBe('${{ steps.verify.outputs.result }}');
+      expect(steps[verify].id).toBe('verify');
+      expect(steps[start].id).toBe('record');
+    }
+  });
+
   it('grants each job exactly the scopes it needs', () => {
     const read = { contents: 'read' };
     // record-deploy: the Deployment and commit statuses, and after a rollback the PR or issue.
