@@ -34,12 +34,15 @@ command -v npm >/dev/null 2>&1 ||
 if $dry_run; then bash scripts/ci-env.sh --dry-run; else bash scripts/ci-env.sh; fi
 
 # npm ci when the lockfile changed since the last install (the stamp holds its hash), so a second
-# run costs nothing and a pull that changes the lockfile reinstalls.
+# run costs nothing and a pull that changes the lockfile reinstalls. An install npm made after the
+# lockfile last changed (a workflow's own `npm ci` step: npm writes node_modules/.package-lock.json)
+# counts too, so a CI job does not install twice.
 # Usage: npm_ci DIR WHAT   (DIR holds package.json and package-lock.json)
 npm_ci() {
   local dir=$1 what=$2 stamp="$1/node_modules/.setup-lock-sha256" want
   want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
-  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] ||
+    [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
     say "$what: installed"
   elif $dry_run; then
     tell "would install $what: npm ci in $dir"
