@@ -4,7 +4,8 @@
 # warm run costs nothing; the Go module and build caches (~/go/pkg/mod, ~/.cache/go-build) make
 # a rebuild after a version bump incremental.
 #
-# usage: tests/e2e/cluster/build.sh [all|k8s|kwok|kustomize|argocd]...   (default: all)
+# usage: tests/e2e/cluster/build.sh [all|k8s|kwok|kustomize|argocd|act]...   (default: all; act is
+#        built only when named: the workflow tests need it, the cluster does not)
 # env:   GOFLAGS (default "-p=2 -buildvcs=false"), NICE (default "nice -n 19"), FORCE=1 rebuilds.
 # Every build appends "<time> <component> <version> wall=… cpu=… rc=…" to .cache/logs/build-times.log.
 set -euo pipefail
@@ -89,6 +90,15 @@ build_argocd() {
   ln -sf argocd "$out/argocd-repo-server"
 }
 
+# nektos/act runs the project's .github/workflows on this machine (tests/workflows). Built like the
+# cluster binaries, from its module through the proxy, into .cache/bin/act-<version>/act.
+build_act() {
+  local out="$cache/bin/act-$ACT_VERSION"
+  if [[ -x "$out/act" && -z "${FORCE:-}" ]]; then log "act $ACT_VERSION present"; return; fi
+  mkdir -p "$out"
+  GOBIN="$out" timed act "$ACT_VERSION" "${nice_cmd[@]}" go install -ldflags "-s -w" "github.com/nektos/act@$ACT_VERSION"
+}
+
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=(all)
 for t in "${targets[@]}"; do
@@ -98,6 +108,7 @@ for t in "${targets[@]}"; do
     kwok) build_kwok ;;
     kustomize) build_kustomize ;;
     argocd) build_argocd ;;
-    *) echo "build.sh: unknown target '$t' (expected all, k8s, kwok, kustomize or argocd)" >&2; exit 2 ;;
+    act) build_act ;;
+    *) echo "build.sh: unknown target '$t' (expected all, k8s, kwok, kustomize, argocd or act)" >&2; exit 2 ;;
   esac
 done
