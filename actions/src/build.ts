@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { GitopsError, InputError, MissingToolError } from './errors.js';
 import { isCommitSha, parseImageRef } from './image-ref.js';
@@ -52,12 +54,16 @@ interface Exec {
 }
 
 /** Runs the docker CLI; resolves with its exit code (MissingToolError when docker is not installed). */
-function docker(args: string[], input?: string): Promise<Exec> {
+function docker(
+  args: string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Exec> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'docker',
       args,
-      { env: process.env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      { env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
           reject(
@@ -153,11 +159,37 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const { buildx } = await checkDocker();
   const { dockerfile } = validate(opts);
   const log = opts.log ?? (() => undefined);
+  const registry = parseImageRef(opts.image, 'image').registry;
+
+  // A login goes into a Docker config of this build only (under RUNNER_TEMP in a workflow), removed
+  // at the end: nothing is left in the runner's ~/.docker for the next job on a self-hosted runner.
+  let pushEnv: NodeJS.ProcessEnv = process.env;
+  let loginDir: string | undefined;
+  if (opts.push && opts.registryAuth?.username && opts.registryAuth.password !== undefined) {
+    loginDir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'docker-config-'));
+    pushEnv = { ...process.env, DOCKER_CONFIG: loginDir };
+  }
+  try {
+    return await buildWith(opts, { buildx, dockerfile, registry, pushEnv, log });
+  } finally {
+    if (loginDir) await rm(loginDir, { recursive: true, force: true });
+  }
+}
+
+async function buildWith(
+  opts: BuildOptions,
+  ctx: {
+    buildx: boolean;
+    dockerfile: string;
+    registry: string | undefined;
+    pushEnv: NodeJS.ProcessEnv;
+    log: (line: string) => void;
+  },
+): Promise<BuildResult> {
+  const { buildx, dockerfile, registry, pushEnv, log } = ctx;
   const short = opts.sha.slice(0, 7);
   const tags = [`${opts.image}:${opts.sha}`, `${opts.image}:${short}`];
   const created = new Date().toISOString();
-  const registry = parseImageRef(opts.image, 'image').registry;
-
   if (opts.push && opts.registryAuth?.username && opts.registryAuth.password !== undefined) {
     // The password goes through stdin only: never on the command line or in a log.
     const login = await docker(
@@ -169,6 +201,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
         registry ?? 'docker.io',
       ],
       opts.registryAuth.password,
+      pushEnv,
     );
     if (login.code !== 0) {
       throw new BuildError(
@@ -207,7 +240,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   for (const tag of tags) {
     await retry(
       async () => {
-        const pushed = await docker(['push', tag]);
+        const pushed = await docker(['push', tag], undefined, pushEnv);
         if (pushed.code !== 0) {
           const detail = tail(pushed.stderr || pushed.stdout, 3);
           throw new BuildError(

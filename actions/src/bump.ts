@@ -14,6 +14,7 @@ import {
 import { formatImageRef, isCommitSha, isDigest, isValidTag, parseImageRef } from './image-ref.js';
 import type { ImageOverride } from './kustomization.js';
 import { readImage, setImage } from './kustomization.js';
+import { findRevertOf } from './revert.js';
 import { TRAILER, formatBumpMessage, gitopsAction, parseTrailers, shortTag } from './trailers.js';
 
 /** What to bump: which overlay of which repository gets which image, for which source commit. */
@@ -157,17 +158,26 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   }
 }
 
-/** The revert commit that rolled back `sourceCommit`, if any (found by its trailers). */
+/**
+ * The revert commit that rolled back `sourceCommit`, if any: an automatic rollback (its trailers), or a
+ * revert made by hand (`git revert` or GitHub's button) of a bump of that source, which quarantines it
+ * the same way.
+ */
 export async function findRollback(git: Git, sourceCommit: string): Promise<string | undefined> {
   const hits = await logEntries(git, [
     '-F',
     `--grep=${TRAILER.rolledBackSource}: ${sourceCommit}`,
+    `--grep=${TRAILER.sourceCommit}: ${sourceCommit}`,
     'HEAD',
   ]);
   for (const c of hits) {
     const t = parseTrailers(c.message);
     if (t[TRAILER.action] === 'revert' && t[TRAILER.rolledBackSource] === sourceCommit)
       return c.sha;
+    if (t[TRAILER.action] === 'bump' && t[TRAILER.sourceCommit] === sourceCommit) {
+      const byHand = await findRevertOf(git, c.sha);
+      if (byHand) return byHand;
+    }
   }
   return undefined;
 }
