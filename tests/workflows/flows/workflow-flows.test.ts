@@ -1,0 +1,345 @@
+// The project's own .github/workflows, run by nektos/act in host mode against the local e2e cluster
+// (real control plane, Argo CD syncing from the e2e git server), the local registry and the fake
+// GitHub (REST, App tokens, the repository over git with a ruleset on main). Third-party actions are
+// stand-ins (tests/workflows/stand-ins). Each event is the one GitHub would send, delivered to the
+// workflows GitHub's `on:` rules select (tests/workflows/harness/github-filters.ts).
+//   1. a push runs deploy.yml end to end: ci -> build -> deploy (bump, verify); the bump's own push
+//      (an App token's push starts workflows) is ended by the loop guard;
+//   3. promote.yml opens the promotion PR after that deploy; the merge deploys gke, verify-gke
+//      verifies it;
+//   2. a push that breaks the service is rolled back by deploy.yml's verify (needs a real node);
+//   4. a hand-made `git revert` of a bump is pushed, and deploy.yml's fast path verifies it.
+// The flows build on each other in that order. Each prints the jobs it ran, their outcomes and
+// timings; the assertions read the cluster and the git history, not only exit codes.
+import { jest } from '@jest/globals';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GKE, MINIKUBE, deployedImage, getApp, podImages } from '../../e2e/cluster/gitops-env.js';
+import {
+  REPO_ROOT,
+  argocdExpected,
+  clusterSkipReason,
+  startCluster,
+  stopCluster,
+} from '../../e2e/cluster/harness.js';
+import type { ClusterHandle } from '../../e2e/cluster/harness.js';
+import { resolveDigest } from '../../../actions/src/registry.js';
+import { actMissing } from '../harness/act.js';
+import { realNodeExpected } from '../harness/workflow-env.js';
+import {
+  EXITS_UNDER_KUBERNETES,
+  deploySource,
+  formatFlow,
+  handRevert,
+  jobResults,
+  message,
+  promoteAndMerge,
+  trailersOf,
+} from '../harness/flows.js';
+import type { SourceDeploy } from '../harness/flows.js';
+import {
+  ARTIFACT_REGISTRY,
+  disposeWorkflowEnv,
+  git,
+  setupWorkflowEnv,
+} from '../harness/workflow-env.js';
+import type { WorkflowEnv } from '../harness/workflow-env.js';
+
+const NAME = 'workflow-flows';
+const log = (line: string): void => void process.stdout.write(`[${NAME}] ${line}\n`);
+
+const skipReason =
+  actMissing() ??
+  clusterSkipReason() ??
+  (argocdExpected() ? undefined : 'Argo CD will not run (tests/e2e/cluster/build.sh argocd)');
+if (skipReason) log(`NOT RUN: ${skipReason}`);
+// In CI a missing part is a failure, never a pass.
+const requireAll = process.env.CI === 'true' || process.env.WORKFLOW_FLOWS_REQUIRED === '1';
+const describeFlows = skipReason && !requireAll ? describe.skip : describe;
+// Flow 2 needs pods that run the image (kwok's fake pods run nothing): a real kubelet node.
+const realNode = realNodeExpected();
+if (!realNode)
+  log(
+    'NOT RUN: flow 2 (rollback of a bad release) needs the real node; the cluster has kwok nodes only',
+  );
+const itRealNode = realNode || requireAll ? it : it.skip;
+
+jest.setTimeout(60 * 60_000);
+
+describeFlows('the workflows, run by act', () => {
+  let cluster: ClusterHandle | undefined;
+  let env: WorkflowEnv | undefined;
+  const reports: string[] = [];
+  const state: { a?: SourceDeploy; digestA?: string; promoted?: boolean } = {};
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`an earlier flow did not leave ${what}; see its failure`);
+    return v;
+  };
+
+  beforeAll(async () => {
+    if (skipReason) throw new Error(`the workflow flows cannot run: ${skipReason}`);
+    cluster = await startCluster(log);
+    env = await setupWorkflowEnv(cluster, { protectedMain: true, log });
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    for (const r of reports) log(r);
+    if (env) {
+      const dir = join(REPO_ROOT, '.cache', 'logs');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'workflow-flows-last.json'),
+        `${JSON.stringify(
+          env.deliveries.map((d) => ({
+            event: d.event,
+            ref: d.ref,
+            sha: d.sha,
+            runs: d.runs.map((r) => ({
+              file: r.file,
+              conclusion: r.conclusion,
+              jobs: r.act.jobs.map(({ steps: _s, ...j }) => j),
+            })),
+          })),
+          null,
+          2,
+        )}\n`,
+      );
+      log(`act logs: ${env.logDir}`);
+    }
+    await disposeWorkflowEnv(env);
+    await stopCluster(cluster);
+  }, 5 * 60_000);
+
+  it('1. a push to main runs deploy.yml end to end: ci -> build -> bump -> verify', async () => {
+    const e = need(env, 'the environment');
+    const before = git(e.bare, 'rev-parse', 'refs/heads/main');
+    const a = await deploySource(e, 'A');
+    reports.push(
+      formatFlow('flow 1: push of release A', [a.push, ...a.followUps, ...a.guardCompleted]),
+    );
+
+    // GitHub's filters start deploy.yml only (ci.yml ignores main, promote.yml watches overlays/gke).
+    expect(a.push.decisions.filter((d) => d.runs).map((d) => d.file)).toEqual(['deploy.yml']);
+    expect(a.deploy.conclusion).toBe('success');
+    expect(jobResults(a.deploy)).toMatchObject({
+      changes: 'success',
+      'ci/lint': 'success',
+      'ci/test': 'success',
+      'ci/check-dist': 'success',
+      'ci/image': 'success',
+      build: 'success',
+      deploy: 'success',
+    });
+    expect(jobResults(a.deploy).manifests).toBe('skipped');
+
+    // Git: one bump commit on top of the source, pushed by the App (main's ruleset admits only it).
+    const bump = a.mainAfter;
+    expect(git(e.bare, 'rev-parse', `${bump}^`)).toBe(a.source);
+    expect(git(e.bare, 'rev-list', '--count', `${before}..${bump}`)).toBe('2');
+    const digest = await resolveDigest(`127.0.0.1:5000/score-api:${a.source}`);
+    expect(trailersOf(e, bump)).toMatchObject({
+      'Gitops-Action': 'bump',
+      'Source-Commit': a.source,
+      'Image-Digest': digest,
+      Environment: 'minikube',
+    });
+    expect(e.github.pushes().filter((p) => p.after === bump)).toEqual([
+      expect.objectContaining({ actor: `${e.app.slug}[bot]`, ref: 'refs/heads/main' }),
+    ]);
+
+    // Cluster: Argo CD synced the bump; the Deployment and its ready pods run A's tag@digest.
+    const ref = `localhost:5000/score-api:${a.source}@${digest}`;
+    expect(await getApp(e.cluster, MINIKUBE.app)).toMatchObject({
+      status: { sync: { revision: bump, status: 'Synced' }, health: { status: 'Healthy' } },
+    });
+    expect(await deployedImage(e.cluster, MINIKUBE.namespace)).toBe(ref);
+    const pods = await podImages(e.cluster, MINIKUBE.namespace);
+    expect(pods.length).toBeGreaterThanOrEqual(MINIKUBE.minReplicas);
+    expect(pods.every((p) => p.ready && p.image === ref)).toBe(true);
+
+    // The loop guard: the App's bump push starts deploy.yml (not promote.yml), whose jobs all skip.
+    expect(a.followUps).toHaveLength(1);
+    const guard = a.followUps[0]!;
+    expect(guard.decisions.filter((d) => d.runs).map((d) => d.file)).toEqual(['deploy.yml']);
+    const again = guard.runs[0]!;
+    expect(Object.values(jobResults(again)).every((r) => r === 'skipped')).toBe(true);
+    // Its completion starts promote.yml, which promotes nothing for a pipeline commit.
+    expect(a.guardCompleted).toHaveLength(1);
+    const promoteGuard = a.guardCompleted[0]!.runs;
+    expect(promoteGuard.map((r) => r.file)).toEqual(['promote.yml']);
+    expect(jobResults(promoteGuard[0]!)).toEqual({ promote: 'skipped', 'verify-gke': 'skipped' });
+    expect(e.github.pulls).toHaveLength(0);
+    expect(git(e.bare, 'rev-parse', 'refs/heads/main')).toBe(bump);
+    state.a = a;
+    state.digestA = digest;
+  });
+
+  it("3. promote.yml opens the promotion PR after flow 1's deploy; the merge deploys gke and verify-gke verifies it", async () => {
+    const e = need(env, 'the environment');
+    const a = need(state.a, 'release A deployed (flow 1)');
+    const digest = need(state.digestA, "A's digest");
+    const p = await promoteAndMerge(e, a);
+    reports.push(
+      formatFlow('flow 3: promotion of A to gke', [
+        p.promoteRun,
+        ...p.branchPush,
+        p.pullRequestOpened,
+        p.mergePush,
+      ]),
+    );
+
+    // workflow_run(deploy, success) starts promote.yml; its promote job runs, verify-gke does not.
+    const promote = p.promoteRun.runs.find((r) => r.file === 'promote.yml');
+    expect(promote?.conclusion).toBe('success');
+    expect(jobResults(promote!)).toEqual({ promote: 'success', 'verify-gke': 'skipped' });
+    // The same digest, copied to Artifact Registry (the stand-in path of the local registry).
+    expect(await resolveDigest(`${ARTIFACT_REGISTRY.local}:${a.source}`)).toBe(digest);
+    // The PR: opened with the App's installation token, head promote/gke pushed by the App.
+    const pr = e.github.pulls.find((x) => x.number === p.pullNumber)!;
+    expect(pr).toMatchObject({ head: 'promote/gke', base: 'main', state: 'closed' });
+    expect(pr.body).toContain(digest);
+    const create = e.github.requests.find((r) => r.method === 'POST' && r.path.endsWith('/pulls'));
+    const appToken = e.github.installationTokens.map((t) => `Bearer ${t.token}`);
+    expect(appToken).toContain(create?.authorization);
+    expect(e.github.installationTokens.every((t) => t.revoked)).toBe(true);
+    expect(p.branchPush.map((d) => d.ref)).toEqual(['refs/heads/promote/gke']);
+    // CI would run for the branch and the PR (an App's push and PR start workflows).
+    for (const d of [...p.branchPush, p.pullRequestOpened])
+      expect(d.decisions.filter((x) => x.runs).map((x) => x.file)).toEqual(['ci.yml']);
+
+    // The merge (a real two-parent merge commit) starts promote.yml only: verify-gke.
+    expect(git(e.bare, 'rev-list', '--parents', '-n', '1', p.merge).split(' ')).toHaveLength(3);
+    expect(trailersOf(e, `${p.merge}^2`)).toMatchObject({
+      'Gitops-Action': 'promote',
+      'Image-Digest': digest,
+      'Source-Commit': a.source,
+    });
+    expect(p.mergePush.decisions.filter((x) => x.runs).map((x) => x.file)).toEqual(['promote.yml']);
+    expect(p.verifyGke.conclusion).toBe('success');
+    expect(jobResults(p.verifyGke)).toEqual({ promote: 'skipped', 'verify-gke': 'success' });
+    // It watched gke through the GKE stand-in (namespace score-api there is score-api-gke here).
+    expect(
+      e.gke.requests.some((r) => r.includes(`/namespaces/${GKE.namespace}/deployments/score-api`)),
+    ).toBe(true);
+
+    // Cluster: gke runs A's digest under the Artifact Registry path; minikube is untouched.
+    const ref = `${ARTIFACT_REGISTRY.name}:${a.source}@${digest}`;
+    expect(await getApp(e.cluster, GKE.app)).toMatchObject({
+      status: { sync: { revision: p.merge, status: 'Synced' }, health: { status: 'Healthy' } },
+    });
+    expect(await deployedImage(e.cluster, GKE.namespace)).toBe(ref);
+    const pods = await podImages(e.cluster, GKE.namespace);
+    expect(pods.filter((x) => x.ready && x.image === ref).length).toBeGreaterThanOrEqual(
+      GKE.minReplicas,
+    );
+    expect(await deployedImage(e.cluster, MINIKUBE.namespace)).toBe(
+      `localhost:5000/score-api:${a.source}@${digest}`,
+    );
+    state.promoted = true;
+  });
+
+  itRealNode(
+    "2. a push that breaks the service is rolled back by deploy.yml's verify",
+    async () => {
+      const e = need(env, 'the environment');
+      const a = need(state.a, 'release A deployed (flow 1)');
+      const digest = need(state.digestA, "A's digest");
+      const c = await deploySource(e, 'C', EXITS_UNDER_KUBERNETES);
+      reports.push(
+        formatFlow('flow 2: push of release C (exits under Kubernetes)', [
+          c.push,
+          ...c.followUps,
+          ...c.guardCompleted,
+        ]),
+      );
+
+      // CI and the build pass (nothing there runs the release under Kubernetes); deploy fails.
+      expect(c.deploy.conclusion).toBe('failure');
+      expect(jobResults(c.deploy)).toMatchObject({
+        changes: 'success',
+        'ci/lint': 'success',
+        'ci/test': 'success',
+        'ci/check-dist': 'success',
+        'ci/image': 'success',
+        build: 'success',
+        deploy: 'failure',
+      });
+      const out =
+        c.deploy.act.output.get(c.deploy.act.jobs.find((j) => j.id === 'deploy')!.name) ?? [];
+      expect(out.join('\n')).toMatch(/CrashLoopBackOff|restart/);
+
+      // Git: bump of C, then its revert on top, both pushed by the App; C is quarantined.
+      const revert = c.mainAfter;
+      const bumpC = git(e.bare, 'rev-parse', `${revert}^`);
+      expect(git(e.bare, 'rev-parse', `${bumpC}^`)).toBe(c.source);
+      expect(trailersOf(e, bumpC)).toMatchObject({
+        'Gitops-Action': 'bump',
+        'Source-Commit': c.source,
+      });
+      expect(trailersOf(e, revert)).toMatchObject({
+        'Gitops-Action': 'revert',
+        Reverts: bumpC,
+        'Rolled-Back-Source': c.source,
+      });
+      const byApp = e.github
+        .pushes()
+        .filter((x) => x.actor === `${e.app.slug}[bot]`)
+        .map((x) => x.after);
+      expect(byApp).toEqual(expect.arrayContaining([bumpC, revert]));
+      // Both pushes start deploy.yml, and the loop guard ends both runs at once.
+      expect(c.followUps).toHaveLength(2);
+      for (const d of c.followUps) {
+        expect(d.decisions.filter((x) => x.runs).map((x) => x.file)).toEqual(['deploy.yml']);
+        expect(Object.values(jobResults(d.runs[0]!)).every((r) => r === 'skipped')).toBe(true);
+      }
+
+      // Cluster: Argo CD synced the revert; the Deployment and its ready pods run A again.
+      const ref = `localhost:5000/score-api:${a.source}@${digest}`;
+      expect(await getApp(e.cluster, MINIKUBE.app)).toMatchObject({
+        status: { sync: { revision: revert, status: 'Synced' }, health: { status: 'Healthy' } },
+      });
+      expect(await deployedImage(e.cluster, MINIKUBE.namespace)).toBe(ref);
+      const pods = await podImages(e.cluster, MINIKUBE.namespace);
+      expect(pods.every((x) => x.ready && x.image === ref)).toBe(true);
+    },
+  );
+
+  it('4. a hand-made `git revert` of a bump is pushed; deploy.yml verifies it on the fast path', async () => {
+    const e = need(env, 'the environment');
+    const a = need(state.a, 'release A deployed (flow 1)');
+    const bumpA = a.mainAfter;
+    const before = await deployedImage(e.cluster, MINIKUBE.namespace);
+    const r = await handRevert(e, bumpA);
+    reports.push(formatFlow("flow 4: hand-made revert of A's bump", [r.push]));
+
+    expect(message(e, r.revert)).toMatch(
+      new RegExp(`^Revert "deploy\\(minikube\\)[^]*This reverts commit ${bumpA}\\.`),
+    );
+    expect(r.push.decisions.filter((d) => d.runs).map((d) => d.file)).toEqual(['deploy.yml']);
+    expect(r.deploy.conclusion).toBe('success');
+    // The fast path: manifest checks and verify only; no CI, no image build, no bump, no revert.
+    expect(jobResults(r.deploy)).toMatchObject({
+      changes: 'success',
+      manifests: 'success',
+      build: 'skipped',
+      deploy: 'success',
+    });
+    expect(Object.keys(jobResults(r.deploy)).filter((k) => k.startsWith('ci'))).toEqual([]);
+    const deploySteps = r.deploy.act.jobs.find((j) => j.id === 'deploy')!.steps.map((x) => x.name);
+    expect(deploySteps.some((n) => n.startsWith('Verify rollout of'))).toBe(true);
+    expect(deploySteps.some((n) => n.startsWith('Bump'))).toBe(false);
+    expect(git(e.bare, 'rev-parse', 'refs/heads/main')).toBe(r.revert);
+
+    // Cluster: Argo CD synced the revert; minikube runs the pin from before A again.
+    const pinned = git(e.bare, 'show', `${r.revert}:overlays/minikube/kustomization.yaml`);
+    const tag = /newTag:\s*'?([0-9a-f]{40})/.exec(pinned)?.[1];
+    expect(tag).toBeDefined();
+    expect(tag).not.toBe(a.source);
+    expect(await getApp(e.cluster, MINIKUBE.app)).toMatchObject({
+      status: { sync: { revision: r.revert, status: 'Synced' }, health: { status: 'Healthy' } },
+    });
+    const now = await deployedImage(e.cluster, MINIKUBE.namespace);
+    expect(now).not.toBe(before);
+    expect(now).toContain(`:${tag}@`);
+  });
+});
