@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bumpOverlay } from '../actions/src/bump.js';
-import type { BumpOptions } from '../actions/src/bump.js';
+import { bumpOverlay } from '../gitops/flows/bump.js';
+import type { BumpOptions } from '../gitops/flows/bump.js';
 import { createGitFixture } from '../tests/helpers/git-fixture.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);

@@ -5,9 +5,9 @@
 // tear-down time. Skips (exit 0, reason printed) when the binaries are not built; the headline flows
 // need Argo CD (BENCH_CLUSTER_FLOWS=0 leaves them out). Reuses a running cluster (then start-up is
 // not measured). `npm run bench -- cluster`
-import { evaluateRollout } from '../actions/src/rollout-status.js';
-import type { RolloutVerdict } from '../actions/src/rollout-status.js';
-import { kubeClientFromConfig, selectorOf } from '../actions/src/kube.js';
+import { evaluateRollout } from '../gitops/rules/rollout-status.js';
+import type { RolloutVerdict } from '../gitops/rules/rollout-status.js';
+import { kubeClientFromConfig, selectorOf } from '../gitops/adapters/kube.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {

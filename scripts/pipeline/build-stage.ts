@@ -1,9 +1,9 @@
 /** Build + push with the build-push action's buildImage; tag = the commit SHA. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage } from '../../actions/src/build.js';
-import { Git } from '../../actions/src/git.js';
-import { TagNotFoundError, resolveDigest } from '../../actions/src/registry.js';
+import { buildImage } from '../../gitops/flows/build.js';
+import { Git } from '../../gitops/adapters/git.js';
+import { TagNotFoundError, resolveDigest } from '../../gitops/adapters/registry.js';
 import type { PipelineConfig } from './defaults.js';
 import { lastLines, runCommand } from './proc.js';
 import { StageFailedError } from './stages.js';

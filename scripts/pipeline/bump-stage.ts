@@ -1,13 +1,13 @@
 /** Bump: pins the image in the overlay in a clone of the GitOps remote (bumpOverlay), with the rendered diff. */
 import { join } from 'node:path';
-import { bumpOverlay } from '../../actions/src/bump.js';
-import type { BumpResult } from '../../actions/src/bump.js';
-import { InputError } from '../../actions/src/errors.js';
-import { Git, logEntries } from '../../actions/src/git.js';
-import { isCommitSha, parseImageRef } from '../../actions/src/image-ref.js';
-import type { ImageOverride } from '../../actions/src/kustomization.js';
-import { renderOverlay } from '../../actions/src/render.js';
-import { TRAILER, parseTrailers } from '../../actions/src/trailers.js';
+import { bumpOverlay } from '../../gitops/flows/bump.js';
+import type { BumpResult } from '../../gitops/flows/bump.js';
+import { InputError } from '../../gitops/errors.js';
+import { Git, logEntries } from '../../gitops/adapters/git.js';
+import { isCommitSha, parseImageRef } from '../../gitops/rules/image-ref.js';
+import type { ImageOverride } from '../../gitops/rules/kustomization.js';
+import { renderOverlay } from '../../gitops/adapters/kustomize.js';
+import { TRAILER, parseTrailers } from '../../gitops/rules/trailers.js';
 import { cloneRemote } from './gitops-remote.js';
 import { overlayDiff } from './overlay-diff.js';
 import { validateOverlay } from './stages.js';

@@ -1,8 +1,8 @@
 /** Decides the deploy check: a reachable cluster with the Argo CD Application -> verifyRollout, else the container check. */
 import { existsSync } from 'node:fs';
-import { describeError } from '../../actions/src/errors.js';
-import { kubeClientFromConfig } from '../../actions/src/kube.js';
-import type { KubeClient } from '../../actions/src/kube.js';
+import { describeError } from '../../gitops/errors.js';
+import { kubeClientFromConfig } from '../../gitops/adapters/kube.js';
+import type { KubeClient } from '../../gitops/adapters/kube.js';
 import { kubeconfigPath } from './kubeconfig.js';
 
 /** A cluster the deploy check can use, or why there is none. */

@@ -1,8 +1,8 @@
 /** The pipeline's settings: embedded defaults, overridden by environment variables, overridden by flags. */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InputError } from '../../actions/src/errors.js';
-import { parseImageRef } from '../../actions/src/image-ref.js';
+import { InputError } from '../../gitops/errors.js';
+import { parseImageRef } from '../../gitops/rules/image-ref.js';
 
 /** Where each part lives and what to run; every field is resolved (no undefined defaults left). */
 export interface PipelineConfig {

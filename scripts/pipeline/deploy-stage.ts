@@ -1,5 +1,5 @@
 /** The container deploy check, and the revert of the bump commit when it fails. */
-import { revertBump } from '../../actions/src/revert.js';
+import { revertBump } from '../../gitops/flows/revert.js';
 import { runContainerCheck } from './container-check.js';
 import type { ContainerCheckResult } from './container-check.js';
 import { lastLines } from './proc.js';

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { GitopsError } from '../../actions/src/errors.js';
-import { Git } from '../../actions/src/git.js';
+import { GitopsError } from '../../gitops/errors.js';
+import { Git } from '../../gitops/adapters/git.js';
 
 /** How the embedded remote's branch was brought up to the source commit. */
 export type RemoteSync = 'created' | 'fast-forward' | 'merged' | 'up-to-date';

@@ -3,8 +3,8 @@
  * for the current commit, with the same library code the actions run. See docs/local-pipeline.md.
  * Exit codes: 0 deployed/unchanged, 1 a stage failed, 2 bad input or a missing tool, 3 rolled back.
  */
-import { describeError } from '../../actions/src/errors.js';
-import { findToplevel } from '../../actions/src/git.js';
+import { describeError } from '../../gitops/errors.js';
+import { findToplevel } from '../../gitops/adapters/git.js';
 import { HelpRequested, USAGE, resolveConfig } from './defaults.js';
 import { isSetupError, runPipeline } from './pipeline.js';
 import { redactorFromEnv } from './redact.js';

@@ -1,11 +1,6 @@
 /** Runs the stages in order, timing each, and turns what happened into a PipelineResult (never throws). */
 import { join } from 'node:path';
-import {
-  GitopsError,
-  InputError,
-  MissingToolError,
-  describeError,
-} from '../../actions/src/errors.js';
+import { GitopsError, InputError, MissingToolError, describeError } from '../../gitops/errors.js';
 import { existsSync } from 'node:fs';
 import { kubeconfigPath } from './kubeconfig.js';
 import type { PipelineConfig } from './defaults.js';
@@ -276,7 +271,7 @@ async function deployCheck(
     ctx.log(`no kubeconfig (${kubeconfig}): running the container check`);
   } else if (!source.dirty && !config.noCluster && bumped?.bumpCommit) {
     const { probeCluster } = await import('./cluster.js');
-    const { verifyRollout } = await import('../../actions/src/verify.js');
+    const { verifyRollout } = await import('../../gitops/flows/verify.js');
     const probe = await probeCluster({
       kubeconfig: config.kubeconfig,
       app: `${config.imageName}-${environment}`,

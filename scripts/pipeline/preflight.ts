@@ -1,7 +1,7 @@
 /** Checks, before any side effect, that the tools the pipeline drives are here, and reads the source commit. */
 import { existsSync } from 'node:fs';
-import { GitopsError } from '../../actions/src/errors.js';
-import { Git } from '../../actions/src/git.js';
+import { GitopsError } from '../../gitops/errors.js';
+import { Git } from '../../gitops/adapters/git.js';
 import { runCommand } from './proc.js';
 
 export const PODMAN_SOCKET = '/run/podman/podman.sock';

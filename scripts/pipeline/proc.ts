@@ -1,6 +1,6 @@
 /** Runs an external command with captured output, a timeout, and secrets masked in what it returns. */
 import { spawn } from 'node:child_process';
-import { GitopsError, MissingToolError } from '../../actions/src/errors.js';
+import { GitopsError, MissingToolError } from '../../gitops/errors.js';
 import type { Redactor } from './redact.js';
 
 /** How to run one command. */

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { GitopsError } from '../../actions/src/errors.js';
+import { GitopsError } from '../../gitops/errors.js';
 
 /** A registry this process started. */
 export interface RegistryServer {

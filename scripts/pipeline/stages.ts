@@ -4,10 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findKustomization, overlayPath } from '../../actions/src/bump.js';
-import { GitopsError, InputError } from '../../actions/src/errors.js';
-import type { ImageOverride } from '../../actions/src/kustomization.js';
-import { readImage } from '../../actions/src/kustomization.js';
+import { findKustomization, overlayPath } from '../../gitops/flows/bump.js';
+import { GitopsError, InputError } from '../../gitops/errors.js';
+import type { ImageOverride } from '../../gitops/rules/kustomization.js';
+import { readImage } from '../../gitops/rules/kustomization.js';
 import type { PipelineConfig } from './defaults.js';
 import { lastLines, runCommand } from './proc.js';
 import type { Redactor } from './redact.js';
@@ -58,7 +58,7 @@ export async function lintStage(ctx: StageContext): Promise<string> {
   const bin = (name: string): string => join(repoRoot, 'node_modules', '.bin', name);
   const opts = { cwd: repoRoot, env: ctx.env, redactor: ctx.redactor, timeoutMs: 300_000 };
   // Loaded here, not at start: the schemas behind it are large and --skip-lint runs never need them.
-  const { lintRepository } = await import('../../actions/src/lint/index.js');
+  const { lintRepository } = await import('../../gitops/lint/index.js');
   // Caches in .cache/ keep a warm run to the files that changed; the verdict is the same as a cold run.
   const [findings, eslint, tsc] = await Promise.all([
     lintRepository(repoRoot),

@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateApplication } from '../../actions/src/argocd-status.js';
-import type { KubeClient } from '../../actions/src/kube.js';
-import { kubeClientFromConfig, selectorOf } from '../../actions/src/kube.js';
-import { readImage, setImage } from '../../actions/src/kustomization.js';
-import { evaluateRollout } from '../../actions/src/rollout-status.js';
-import type { RolloutVerdict } from '../../actions/src/rollout-status.js';
+import { evaluateApplication } from '../../gitops/rules/argocd-status.js';
+import type { KubeClient } from '../../gitops/adapters/kube.js';
+import { kubeClientFromConfig, selectorOf } from '../../gitops/adapters/kube.js';
+import { readImage, setImage } from '../../gitops/rules/kustomization.js';
+import { evaluateRollout } from '../../gitops/rules/rollout-status.js';
+import type { RolloutVerdict } from '../../gitops/rules/rollout-status.js';
 import {
   CLUSTER_SCRIPTS,
   REPO_ROOT,

@@ -9,7 +9,7 @@
 import { jest } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTrailers } from '../../actions/src/trailers.js';
+import { parseTrailers } from '../../gitops/rules/trailers.js';
 import { formatSamples, watchAvailability } from './cluster/availability-watch.js';
 import type { AvailabilityReport } from './cluster/availability-watch.js';
 import {

@@ -2,13 +2,18 @@
 // reports the digest the registry stored, so later steps pin exactly what was built.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ActionInputs } from '../../src/action-inputs.js';
-import { coreRuntime, markdownTable, maskSecrets, runAction } from '../../src/action-summary.js';
-import type { ActionRuntime } from '../../src/action-summary.js';
-import { buildImage } from '../../src/build.js';
-import type { BuildOptions, BuildResult } from '../../src/build.js';
-import { InputError } from '../../src/errors.js';
-import { formatImageRef } from '../../src/image-ref.js';
+import { ActionInputs } from '../../../gitops/action/inputs.js';
+import {
+  coreRuntime,
+  markdownTable,
+  maskSecrets,
+  runAction,
+} from '../../../gitops/action/runtime.js';
+import type { ActionRuntime } from '../../../gitops/action/runtime.js';
+import { buildImage } from '../../../gitops/flows/build.js';
+import type { BuildOptions, BuildResult } from '../../../gitops/flows/build.js';
+import { InputError } from '../../../gitops/errors.js';
+import { formatImageRef } from '../../../gitops/rules/image-ref.js';
 
 /** Builds (and pushes) an image; injectable for tests. */
 export type Builder = (opts: BuildOptions) => Promise<BuildResult>;

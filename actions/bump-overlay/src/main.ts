@@ -2,12 +2,17 @@
 // commits with provenance trailers and pushes with retry; a rerun with the same values is a no-op.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ActionInputs } from '../../src/action-inputs.js';
-import { coreRuntime, markdownTable, maskSecrets, runAction } from '../../src/action-summary.js';
-import type { ActionRuntime } from '../../src/action-summary.js';
-import { bumpOverlay } from '../../src/bump.js';
-import type { BumpOptions, BumpResult } from '../../src/bump.js';
-import { InputError } from '../../src/errors.js';
+import { ActionInputs } from '../../../gitops/action/inputs.js';
+import {
+  coreRuntime,
+  markdownTable,
+  maskSecrets,
+  runAction,
+} from '../../../gitops/action/runtime.js';
+import type { ActionRuntime } from '../../../gitops/action/runtime.js';
+import { bumpOverlay } from '../../../gitops/flows/bump.js';
+import type { BumpOptions, BumpResult } from '../../../gitops/flows/bump.js';
+import { InputError } from '../../../gitops/errors.js';
 
 /** Pins the image and commits; injectable for tests. */
 export type Bumper = (opts: BumpOptions) => Promise<BumpResult>;

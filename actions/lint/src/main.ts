@@ -3,11 +3,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ActionInputs } from '../../src/action-inputs.js';
-import { coreRuntime, markdownTable, runAction } from '../../src/action-summary.js';
-import type { ActionRuntime } from '../../src/action-summary.js';
-import { GitopsError } from '../../src/errors.js';
-import type { LintOptions, LintReport } from '../../src/lint/index.js';
+import { ActionInputs } from '../../../gitops/action/inputs.js';
+import { coreRuntime, markdownTable, runAction } from '../../../gitops/action/runtime.js';
+import type { ActionRuntime } from '../../../gitops/action/runtime.js';
+import { GitopsError } from '../../../gitops/errors.js';
+import type { LintOptions, LintReport } from '../../../gitops/lint/index.js';
 import { parseEslintJson, parseTscOutput, repoPath } from './tool-reports.js';
 import type { LintProblem } from './tool-reports.js';
 

@@ -1,6 +1,6 @@
 // Parsers for what ESLint (--format json) and tsc (--pretty false) print, into findings with file and line.
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { GitopsError } from '../../src/errors.js';
+import { GitopsError } from '../../../gitops/errors.js';
 
 /** One problem to annotate; `file` is relative to the repository root when known. */
 export interface LintProblem {

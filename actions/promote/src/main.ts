@@ -2,17 +2,17 @@
 // target overlay, with the rendered-manifest diff and the source commit in its body.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ActionInputs } from '../../src/action-inputs.js';
+import { ActionInputs } from '../../../gitops/action/inputs.js';
 import {
   codeBlock,
   coreRuntime,
   markdownTable,
   maskSecrets,
   runAction,
-} from '../../src/action-summary.js';
-import type { ActionRuntime } from '../../src/action-summary.js';
-import { InputError } from '../../src/errors.js';
-import { promote } from '../../src/promote.js';
+} from '../../../gitops/action/runtime.js';
+import type { ActionRuntime } from '../../../gitops/action/runtime.js';
+import { InputError } from '../../../gitops/errors.js';
+import { promote } from '../../../gitops/flows/promote.js';
 
 /** The options promote() takes. */
 export type PromoteOptions = Parameters<typeof promote>[0];

@@ -4,12 +4,17 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ActionInputs } from '../../src/action-inputs.js';
-import { codeBlock, coreRuntime, markdownTable, runAction } from '../../src/action-summary.js';
-import type { ActionRuntime } from '../../src/action-summary.js';
-import { GitopsError } from '../../src/errors.js';
-import { parseCoverageSummary, parseTestResults } from '../../src/test-report.js';
-import type { CoverageSummary, TestReport } from '../../src/test-report.js';
+import { ActionInputs } from '../../../gitops/action/inputs.js';
+import {
+  codeBlock,
+  coreRuntime,
+  markdownTable,
+  runAction,
+} from '../../../gitops/action/runtime.js';
+import type { ActionRuntime } from '../../../gitops/action/runtime.js';
+import { GitopsError } from '../../../gitops/errors.js';
+import { parseCoverageSummary, parseTestResults } from './test-report.js';
+import type { CoverageSummary, TestReport } from './test-report.js';
 
 /** The validated inputs of the test action. */
 export interface TestInputs {

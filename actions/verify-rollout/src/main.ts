@@ -2,18 +2,18 @@
 // the Deployment roll out, and on failure reverts the bump commit and waits for the previous version.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ActionInputs } from '../../src/action-inputs.js';
+import { ActionInputs } from '../../../gitops/action/inputs.js';
 import {
   coreRuntime,
   formatSeconds,
   markdownTable,
   runAction,
   secondsOutput,
-} from '../../src/action-summary.js';
-import type { ActionRuntime } from '../../src/action-summary.js';
-import { InputError } from '../../src/errors.js';
-import type { KubeClient } from '../../src/kube.js';
-import type { VerifyOptions, VerifyResult } from '../../src/verify.js';
+} from '../../../gitops/action/runtime.js';
+import type { ActionRuntime } from '../../../gitops/action/runtime.js';
+import { InputError } from '../../../gitops/errors.js';
+import type { KubeClient } from '../../../gitops/adapters/kube.js';
+import type { VerifyOptions, VerifyResult } from '../../../gitops/flows/verify.js';
 
 /** Verify options without the client, plus how to make the client. */
 export interface VerifyInputs {

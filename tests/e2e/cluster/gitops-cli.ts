@@ -1,7 +1,7 @@
-// Runs the project's own `gitops` CLI (actions/src/cli, what `npx gitops` and the actions run) in this
+// Runs the project's own `gitops` CLI (gitops/cli, what `npx gitops` and the actions run) in this
 // process with captured output, so the e2e flows exercise exactly the code paths a user runs.
-import { main } from '../../../actions/src/cli/index.js';
-import type { CliIO } from '../../../actions/src/cli/command.js';
+import { main } from '../../../gitops/cli/index.js';
+import type { CliIO } from '../../../gitops/cli/command.js';
 import { REPO_ROOT } from './harness.js';
 
 /** What one `gitops ...` run printed, and its exit code. */

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isSyncedTo } from '../../../actions/src/argocd-status.js';
+import { isSyncedTo } from '../../../gitops/rules/argocd-status.js';
 import { CLUSTER_SCRIPTS, REPO_ROOT, kubectl, kubectlJson, waitFor } from './harness.js';
 import type { ClusterHandle } from './harness.js';
 

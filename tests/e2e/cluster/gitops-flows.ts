@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VerifyResult } from '../../../actions/src/verify.js';
+import type { VerifyResult } from '../../../gitops/flows/verify.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { gitopsJson } from './gitops-cli.js';
 import { DEPLOYMENT, GKE, MINIKUBE, git } from './gitops-env.js';

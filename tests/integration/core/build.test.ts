@@ -5,10 +5,10 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuildError, buildImage } from '../../../actions/src/build.js';
-import { bumpOverlay } from '../../../actions/src/bump.js';
-import { MissingToolError } from '../../../actions/src/errors.js';
-import { resolveDigest } from '../../../actions/src/registry.js';
+import { BuildError, buildImage } from '../../../gitops/flows/build.js';
+import { bumpOverlay } from '../../../gitops/flows/bump.js';
+import { MissingToolError } from '../../../gitops/errors.js';
+import { resolveDigest } from '../../../gitops/adapters/registry.js';
 import { commitMessages, createGitFixture } from '../../helpers/git-fixture.js';
 import {
   dockerUnavailableReason,

@@ -7,13 +7,13 @@ import {
   RolledBackError,
   UnknownSourceCommitError,
   bumpOverlay,
-} from '../../../actions/src/bump.js';
-import type { BumpOptions, BumpResult } from '../../../actions/src/bump.js';
-import { InputError } from '../../../actions/src/errors.js';
-import { ConflictError } from '../../../actions/src/git.js';
-import { readImage, setImage } from '../../../actions/src/kustomization.js';
-import { revertBump } from '../../../actions/src/revert.js';
-import { parseTrailers } from '../../../actions/src/trailers.js';
+} from '../../../gitops/flows/bump.js';
+import type { BumpOptions, BumpResult } from '../../../gitops/flows/bump.js';
+import { InputError } from '../../../gitops/errors.js';
+import { ConflictError } from '../../../gitops/adapters/git.js';
+import { readImage, setImage } from '../../../gitops/rules/kustomization.js';
+import { revertBump } from '../../../gitops/flows/revert.js';
+import { parseTrailers } from '../../../gitops/rules/trailers.js';
 import { commitMessages, createGitFixture, git, showFile } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
 

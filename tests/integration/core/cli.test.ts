@@ -3,8 +3,8 @@
 import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { CliIO } from '../../../actions/src/cli/command.js';
-import { main } from '../../../actions/src/cli/index.js';
+import type { CliIO } from '../../../gitops/cli/command.js';
+import { main } from '../../../gitops/cli/index.js';
 import { commitMessages, createGitFixture, git } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { RegistryError, resolveDigest } from '../../../actions/src/registry.js';
+import { RegistryError, resolveDigest } from '../../../gitops/adapters/registry.js';
 
 const MANIFEST = JSON.stringify({
   schemaVersion: 2,

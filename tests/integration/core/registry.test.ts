@@ -6,7 +6,7 @@ import {
   RegistryError,
   TagNotFoundError,
   resolveDigest,
-} from '../../../actions/src/registry.js';
+} from '../../../gitops/adapters/registry.js';
 import { startFakeTokenRegistry } from '../../helpers/fake-token-registry.js';
 import type { FakeTokenRegistry } from '../../helpers/fake-token-registry.js';
 import {

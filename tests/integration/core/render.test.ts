@@ -2,10 +2,10 @@
 import { jest } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bumpOverlay } from '../../../actions/src/bump.js';
-import { MissingToolError } from '../../../actions/src/errors.js';
-import { setImage } from '../../../actions/src/kustomization.js';
-import { RenderError, findRenderer, renderOverlay } from '../../../actions/src/render.js';
+import { bumpOverlay } from '../../../gitops/flows/bump.js';
+import { MissingToolError } from '../../../gitops/errors.js';
+import { setImage } from '../../../gitops/rules/kustomization.js';
+import { RenderError, findRenderer, renderOverlay } from '../../../gitops/adapters/kustomize.js';
 import { createGitFixture, git } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
 

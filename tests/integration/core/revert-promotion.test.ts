@@ -3,12 +3,12 @@
 import { jest } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bumpOverlay } from '../../../actions/src/bump.js';
-import { describeError } from '../../../actions/src/errors.js';
-import { promote } from '../../../actions/src/promote.js';
-import { NotABumpError, findRevertOf, revertBump } from '../../../actions/src/revert.js';
-import { Git } from '../../../actions/src/git.js';
-import { parseTrailers } from '../../../actions/src/trailers.js';
+import { bumpOverlay } from '../../../gitops/flows/bump.js';
+import { describeError } from '../../../gitops/errors.js';
+import { promote } from '../../../gitops/flows/promote.js';
+import { NotABumpError, findRevertOf, revertBump } from '../../../gitops/flows/revert.js';
+import { Git } from '../../../gitops/adapters/git.js';
+import { parseTrailers } from '../../../gitops/rules/trailers.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import {

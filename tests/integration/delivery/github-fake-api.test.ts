@@ -1,7 +1,11 @@
-import { GithubApiError, parseRepository, upsertPullRequest } from '../../../actions/src/github.js';
+import {
+  GithubApiError,
+  parseRepository,
+  upsertPullRequest,
+} from '../../../gitops/adapters/github.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
-import { InputError } from '../../../actions/src/errors.js';
+import { InputError } from '../../../gitops/errors.js';
 
 describe('github.ts against the fake GitHub API', () => {
   let gh: FakeGithubApi;

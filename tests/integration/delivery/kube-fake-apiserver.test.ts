@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeApiError, kubeClientFromConfig, selectorOf } from '../../../actions/src/kube.js';
-import { evaluateRollout } from '../../../actions/src/rollout-status.js';
+import { KubeApiError, kubeClientFromConfig, selectorOf } from '../../../gitops/adapters/kube.js';
+import { evaluateRollout } from '../../../gitops/rules/rollout-status.js';
 import { startFakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';
 import type { FakeKubeApiServer, KubeObject } from '../../fakes/fake-kube-apiserver.js';
-import { InputError } from '../../../actions/src/errors.js';
+import { InputError } from '../../../gitops/errors.js';
 
 const fixtures = new URL('../../unit/delivery/fixtures/', import.meta.url);
 const healthy = JSON.parse(readFileSync(new URL('rollout-healthy.json', fixtures), 'utf8')) as {

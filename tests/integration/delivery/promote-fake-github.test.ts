@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bumpOverlay } from '../../../actions/src/bump.js';
-import { promote } from '../../../actions/src/promote.js';
-import { InputError } from '../../../actions/src/errors.js';
-import { readImage } from '../../../actions/src/kustomization.js';
+import { bumpOverlay } from '../../../gitops/flows/bump.js';
+import { promote } from '../../../gitops/flows/promote.js';
+import { InputError } from '../../../gitops/errors.js';
+import { readImage } from '../../../gitops/rules/kustomization.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import {

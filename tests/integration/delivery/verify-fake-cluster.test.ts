@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bumpOverlay } from '../../../actions/src/bump.js';
-import { kubeClientFromConfig } from '../../../actions/src/kube.js';
-import { verifyRollout } from '../../../actions/src/verify.js';
+import { bumpOverlay } from '../../../gitops/flows/bump.js';
+import { kubeClientFromConfig } from '../../../gitops/adapters/kube.js';
+import { verifyRollout } from '../../../gitops/flows/verify.js';
 import { startFakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';
 import type { FakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';
 import { installFakeArgoCd } from '../../fakes/fake-argocd.js';

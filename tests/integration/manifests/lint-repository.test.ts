@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lintRepositoryReport, listRenderTargets } from '../../../actions/src/lint/index.js';
-import type { Finding } from '../../../actions/src/lint/index.js';
-import { parseManifestStream } from '../../../actions/src/lint/manifest-objects.js';
-import { renderOverlay } from '../../../actions/src/render.js';
-import { checkWorkflows, runActionlint } from '../../../actions/src/lint/workflows.js';
+import { lintRepositoryReport, listRenderTargets } from '../../../gitops/lint/index.js';
+import type { Finding } from '../../../gitops/lint/index.js';
+import { parseManifestStream } from '../../../gitops/lint/manifest-objects.js';
+import { renderOverlay } from '../../../gitops/adapters/kustomize.js';
+import { checkWorkflows, runActionlint } from '../../../gitops/lint/workflows.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 

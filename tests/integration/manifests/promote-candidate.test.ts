@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { setImage } from '../../../actions/src/kustomization.js';
-import { formatBumpMessage, formatRevertMessage } from '../../../actions/src/trailers.js';
+import { setImage } from '../../../gitops/rules/kustomization.js';
+import { formatBumpMessage, formatRevertMessage } from '../../../gitops/rules/trailers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const OVERLAY = 'overlays/minikube/kustomization.yaml';

@@ -3,8 +3,8 @@
 // real git, real kustomize.
 import { createHash } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
-import { readImage } from '../../../actions/src/kustomization.js';
-import { TRAILER, parseTrailers } from '../../../actions/src/trailers.js';
+import { readImage } from '../../../gitops/rules/kustomization.js';
+import { TRAILER, parseTrailers } from '../../../gitops/rules/trailers.js';
 import { bumpStage } from '../../../scripts/pipeline/bump-stage.js';
 import {
   addCommits,

@@ -3,7 +3,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { readImage } from '../../../actions/src/kustomization.js';
+import { readImage } from '../../../gitops/rules/kustomization.js';
 import { bumpStage } from '../../../scripts/pipeline/bump-stage.js';
 import {
   addCommits,

@@ -3,9 +3,9 @@
 // the pipeline runs verifyRollout on its bump commit; a release the cluster reports Degraded is reverted
 // exactly once, even when the verification runs a second time. Real registry, real bare remote, real git.
 import { execFileSync } from 'node:child_process';
-import { verifyRollout } from '../../../actions/src/verify.js';
-import { kubeClientFromConfig } from '../../../actions/src/kube.js';
-import { TRAILER, parseTrailers } from '../../../actions/src/trailers.js';
+import { verifyRollout } from '../../../gitops/flows/verify.js';
+import { kubeClientFromConfig } from '../../../gitops/adapters/kube.js';
+import { TRAILER, parseTrailers } from '../../../gitops/rules/trailers.js';
 import { runPipeline } from '../../../scripts/pipeline/pipeline.js';
 import { installFakeArgoCd } from '../../fakes/fake-argocd.js';
 import { startFakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readImage } from '../../../actions/src/kustomization.js';
+import { readImage } from '../../../gitops/rules/kustomization.js';
 import { bumpStage } from '../../../scripts/pipeline/bump-stage.js';
 import { syncLocalRemote } from '../../../scripts/pipeline/gitops-remote.js';
 import {

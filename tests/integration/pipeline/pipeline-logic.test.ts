@@ -1,6 +1,6 @@
 // The pipeline's pure pieces on plain data: flags/environment resolution, the pinned image name, secret
 // masking, the /score label lookup, the timeline, and exit codes.
-import { InputError } from '../../../actions/src/errors.js';
+import { InputError } from '../../../gitops/errors.js';
 import { pinnedName, sameLoopbackRegistry } from '../../../scripts/pipeline/bump-stage.js';
 import { findLabel } from '../../../scripts/pipeline/container-check.js';
 import {

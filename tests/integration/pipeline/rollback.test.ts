@@ -4,7 +4,7 @@
 // real registry, real container, real bare remote.
 import { deployedSha, serviceRepo } from './service-repo.js';
 import { containerDeployStage } from '../../../scripts/pipeline/deploy-stage.js';
-import { TRAILER, parseTrailers } from '../../../actions/src/trailers.js';
+import { TRAILER, parseTrailers } from '../../../gitops/rules/trailers.js';
 import {
   SHARED_REGISTRY,
   bareClone,

@@ -1,5 +1,5 @@
 /** A temporary source repository holding what the service image builds from, plus the real manifests. */
-import { readImage } from '../../../actions/src/kustomization.js';
+import { readImage } from '../../../gitops/rules/kustomization.js';
 import { git, makeSourceRepo } from './helpers.js';
 
 /** The service sources, manifests, lockfile and .dockerignore in a fresh one-commit repository. */

@@ -3,8 +3,8 @@ import {
   envInputSource,
   inputEnvName,
   recordInputSource,
-} from '../../../actions/src/action-inputs.js';
-import { InputError } from '../../../actions/src/errors.js';
+} from '../../../gitops/action/inputs.js';
+import { InputError } from '../../../gitops/errors.js';
 
 const SHA = 'a'.repeat(40);
 const DIGEST = `sha256:${'b'.repeat(64)}`;

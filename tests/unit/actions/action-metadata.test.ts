@@ -20,7 +20,7 @@ import { readInputs as lintInputs } from '../../../actions/lint/src/main.js';
 import { readInputs as promoteInputs } from '../../../actions/promote/src/main.js';
 import { readInputs as testInputs } from '../../../actions/test/src/main.js';
 import { readInputs as verifyInputs } from '../../../actions/verify-rollout/src/main.js';
-import type { ActionRuntime } from '../../../actions/src/action-summary.js';
+import type { ActionRuntime } from '../../../gitops/action/runtime.js';
 import { recordingRuntime } from './recording-runtime.js';
 
 interface ActionSpec {

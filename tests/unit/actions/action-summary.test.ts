@@ -7,8 +7,8 @@ import {
   maskSecrets,
   runAction,
   secondsOutput,
-} from '../../../actions/src/action-summary.js';
-import { InputError } from '../../../actions/src/errors.js';
+} from '../../../gitops/action/runtime.js';
+import { InputError } from '../../../gitops/errors.js';
 import { recordingRuntime } from './recording-runtime.js';
 
 describe('markdown helpers', () => {

@@ -8,9 +8,9 @@ import { bumpOverlayAction } from '../../../actions/bump-overlay/src/main.js';
 import { promoteAction } from '../../../actions/promote/src/main.js';
 import { verifyRolloutAction } from '../../../actions/verify-rollout/src/main.js';
 import type { VerifyDeps } from '../../../actions/verify-rollout/src/main.js';
-import { runAction } from '../../../actions/src/action-summary.js';
-import type { ActionRuntime } from '../../../actions/src/action-summary.js';
-import type { KubeClient } from '../../../actions/src/kube.js';
+import { runAction } from '../../../gitops/action/runtime.js';
+import type { ActionRuntime } from '../../../gitops/action/runtime.js';
+import type { KubeClient } from '../../../gitops/adapters/kube.js';
 import { recordingRuntime } from './recording-runtime.js';
 
 const SHA = 'f'.repeat(40);

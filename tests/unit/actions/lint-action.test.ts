@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lintAction, toolCommand } from '../../../actions/lint/src/main.js';
 import type { LintDeps, ToolRun } from '../../../actions/lint/src/main.js';
-import type { LintReport } from '../../../actions/src/lint/index.js';
+import type { LintReport } from '../../../gitops/lint/index.js';
 import { recordingRuntime } from './recording-runtime.js';
 
 const ws = '/ws';

@@ -1,7 +1,7 @@
 // An ActionRuntime that records what an action did (outputs, annotations, summary, failure) on plain data,
 // so an action's input handling is tested without a runner or @actions/core.
-import type { ActionRuntime, AnnotationPlace } from '../../../actions/src/action-summary.js';
-import { recordInputSource } from '../../../actions/src/action-inputs.js';
+import type { ActionRuntime, AnnotationPlace } from '../../../gitops/action/runtime.js';
+import { recordInputSource } from '../../../gitops/action/inputs.js';
 
 /** A recorded annotation. */
 export interface RecordedAnnotation extends AnnotationPlace {

@@ -9,7 +9,7 @@ import {
   parseJunitXml,
   parseTestResults,
   parseXml,
-} from '../../../actions/src/test-report.js';
+} from '../../../actions/test/src/test-report.js';
 
 const fixtures = fileURLToPath(new URL('../../integration/actions/fixtures/', import.meta.url));
 // A real `jest --json --testLocationInResults` report, paths rewritten under /__ROOT__.

@@ -1,4 +1,4 @@
-import { isGitUrl, maskCredentials, GitError } from '../../../actions/src/git.js';
+import { isGitUrl, maskCredentials, GitError } from '../../../gitops/adapters/git.js';
 
 describe('maskCredentials', () => {
   it('hides the userinfo of URLs wherever they appear', () => {

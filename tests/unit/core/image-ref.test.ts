@@ -1,12 +1,12 @@
-import { InputError } from '../../../actions/src/errors.js';
+import { InputError } from '../../../gitops/errors.js';
 import {
   formatImageRef,
   isCommitSha,
   isDigest,
   isValidTag,
   parseImageRef,
-} from '../../../actions/src/image-ref.js';
-import type { ImageRef } from '../../../actions/src/image-ref.js';
+} from '../../../gitops/rules/image-ref.js';
+import type { ImageRef } from '../../../gitops/rules/image-ref.js';
 
 const D = `sha256:${'0123456789abcdef'.repeat(4)}`;
 

@@ -1,11 +1,11 @@
 import { parse } from 'yaml';
-import { InputError } from '../../../actions/src/errors.js';
+import { InputError } from '../../../gitops/errors.js';
 import {
   listImages,
   readImage,
   readsAsString,
   setImage,
-} from '../../../actions/src/kustomization.js';
+} from '../../../gitops/rules/kustomization.js';
 
 const D1 = `sha256:${'a'.repeat(64)}`;
 const D2 = `sha256:${'b'.repeat(64)}`;

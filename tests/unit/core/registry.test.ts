@@ -2,8 +2,8 @@ import {
   isLoopbackRegistry,
   parseChallenge,
   registryTarget,
-} from '../../../actions/src/registry.js';
-import { parseImageRef } from '../../../actions/src/image-ref.js';
+} from '../../../gitops/adapters/registry.js';
+import { parseImageRef } from '../../../gitops/rules/image-ref.js';
 
 describe('registryTarget', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { backoffDelay, retry } from '../../../actions/src/retry.js';
+import { backoffDelay, retry } from '../../../gitops/retry.js';
 
 function recorder(): { sleeps: number[]; sleep: (ms: number) => Promise<void> } {
   const sleeps: number[] = [];

@@ -5,7 +5,7 @@ import {
   gitopsAction,
   parseTrailers,
   shortDigest,
-} from '../../../actions/src/trailers.js';
+} from '../../../gitops/rules/trailers.js';
 
 const SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 const DIGEST = `sha256:abcd1234${'0'.repeat(56)}`;

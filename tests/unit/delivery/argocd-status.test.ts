@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { evaluateApplication, isSyncedTo } from '../../../actions/src/argocd-status.js';
+import { evaluateApplication, isSyncedTo } from '../../../gitops/rules/argocd-status.js';
 
 const fx = JSON.parse(
   readFileSync(new URL('./fixtures/argocd-sequence.json', import.meta.url), 'utf8'),

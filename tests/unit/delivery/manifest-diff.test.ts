@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { diffLines, truncateLines, unifiedDiff } from '../../../actions/src/manifest-diff.js';
+import { diffLines, truncateLines, unifiedDiff } from '../../../gitops/rules/manifest-diff.js';
 
 /** Applies `patch` to `before` with the real git apply and returns the result. */
 function applyWithGit(before: string, patch: string): string {

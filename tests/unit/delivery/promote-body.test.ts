@@ -1,5 +1,5 @@
-import { MAX_PR_BODY } from '../../../actions/src/github.js';
-import { pullRequestBody } from '../../../actions/src/promote.js';
+import { MAX_PR_BODY } from '../../../gitops/adapters/github.js';
+import { pullRequestBody } from '../../../gitops/flows/promote.js';
 
 const info = {
   environment: 'gke',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { evaluateRollout, findNewReplicaSet } from '../../../actions/src/rollout-status.js';
-import type { RolloutVerdict } from '../../../actions/src/rollout-status.js';
+import { evaluateRollout, findNewReplicaSet } from '../../../gitops/rules/rollout-status.js';
+import type { RolloutVerdict } from '../../../gitops/rules/rollout-status.js';
 
 interface Step {
   deployment: Record<string, unknown>;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { verifyRollout } from '../../../actions/src/verify.js';
-import type { Clock } from '../../../actions/src/verify.js';
-import type { KubeClient } from '../../../actions/src/kube.js';
-import { KubeApiError } from '../../../actions/src/kube.js';
-import { InputError } from '../../../actions/src/errors.js';
-import type { RevertOptions, RevertResult } from '../../../actions/src/revert.js';
+import { verifyRollout } from '../../../gitops/flows/verify.js';
+import type { Clock } from '../../../gitops/flows/verify.js';
+import type { KubeClient } from '../../../gitops/adapters/kube.js';
+import { KubeApiError } from '../../../gitops/adapters/kube.js';
+import { InputError } from '../../../gitops/errors.js';
+import type { RevertOptions, RevertResult } from '../../../gitops/flows/revert.js';
 
 type Obj = Record<string, unknown>;
 interface RolloutStep {

@@ -1,6 +1,6 @@
-import { checkObjectPolicy, checkPolicy } from '../../../actions/src/lint/manifest-policy.js';
-import type { K8sObject } from '../../../actions/src/lint/manifest-objects.js';
-import { splitImage, pathFromPointer } from '../../../actions/src/lint/manifest-objects.js';
+import { checkObjectPolicy, checkPolicy } from '../../../gitops/lint/manifest-policy.js';
+import type { K8sObject } from '../../../gitops/lint/manifest-objects.js';
+import { splitImage, pathFromPointer } from '../../../gitops/lint/manifest-objects.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

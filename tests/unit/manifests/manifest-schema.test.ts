@@ -1,4 +1,4 @@
-import { hasSchema, validateObjects } from '../../../actions/src/lint/manifest-schema.js';
+import { hasSchema, validateObjects } from '../../../gitops/lint/manifest-schema.js';
 
 describe('manifest schema validation', () => {
   it('knows the Kubernetes kinds and the Argo CD CRDs', () => {

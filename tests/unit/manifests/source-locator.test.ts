@@ -2,7 +2,7 @@ import {
   SourceIndex,
   indexSources,
   locateImageEntry,
-} from '../../../actions/src/lint/source-locator.js';
+} from '../../../gitops/lint/source-locator.js';
 
 const deployment = [
   '# a comment',

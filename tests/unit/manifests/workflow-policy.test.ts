@@ -1,5 +1,5 @@
-import { checkWorkflowPolicy, isShaPinned } from '../../../actions/src/lint/workflow-policy.js';
-import { parseActionlintJson } from '../../../actions/src/lint/workflows.js';
+import { checkWorkflowPolicy, isShaPinned } from '../../../gitops/lint/workflow-policy.js';
+import { parseActionlintJson } from '../../../gitops/lint/workflows.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 

@@ -23,7 +23,7 @@ import {
   stopCluster,
 } from '../../e2e/cluster/harness.js';
 import type { ClusterHandle } from '../../e2e/cluster/harness.js';
-import { resolveDigest } from '../../../actions/src/registry.js';
+import { resolveDigest } from '../../../gitops/adapters/registry.js';
 import { actMissing } from '../harness/act.js';
 import { realNodeExpected } from '../harness/workflow-env.js';
 import {

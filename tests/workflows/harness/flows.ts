@@ -3,7 +3,7 @@
 // Each returns what a test asserts on: the deliveries (jobs, outcomes, timings) and the commits.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTrailers } from '../../../actions/src/trailers.js';
+import { parseTrailers } from '../../../gitops/rules/trailers.js';
 import type { JobReport } from './act.js';
 import { formatJobs } from './act.js';
 import { deliver, deliverPush, followUp, git, pushMain } from './workflow-env.js';

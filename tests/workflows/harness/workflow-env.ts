@@ -36,7 +36,7 @@ import {
   waitFor,
 } from '../../e2e/cluster/harness.js';
 import type { ClusterHandle } from '../../e2e/cluster/harness.js';
-import { isSyncedTo } from '../../../actions/src/argocd-status.js';
+import { isSyncedTo } from '../../../gitops/rules/argocd-status.js';
 import { formatJobs, runAct } from './act.js';
 import type { ActRun } from './act.js';
 import { changedFiles, pushEvent, workflowRunEvent } from './events.js';

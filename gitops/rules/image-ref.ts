@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError } from '../errors.js';
 
 /** An image reference split per the OCI distribution grammar; `registry` is absent for Docker Hub short names. */
 export interface ImageRef {

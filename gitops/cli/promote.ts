@@ -1,9 +1,9 @@
 import type { CliCommand } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 import { InputError } from '../errors.js';
-import { parseRepository } from '../github.js';
-import type { GithubTarget } from '../github.js';
-import { promote } from '../promote.js';
+import { parseRepository } from '../adapters/github.js';
+import type { GithubTarget } from '../adapters/github.js';
+import { promote } from '../flows/promote.js';
 
 const usage = `Usage: gitops promote --from DIR --to DIR [options]
 

@@ -2,7 +2,7 @@
 // Pure functions over the file text; the test action does the file reading and the annotating.
 import { isAbsolute, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GitopsError } from './errors.js';
+import { GitopsError } from '../../../gitops/errors.js';
 
 /** One failing test, with where it failed when the report or the stack says so. */
 export interface TestFailure {

@@ -3,7 +3,7 @@
  * plain fetch so a loopback fake or GitHub Enterprise can be targeted with `apiUrl`. The token only ever goes
  * into the Authorization header; errors carry the status and GitHub's message, never request headers.
  */
-import { GitopsError, InputError } from './errors.js';
+import { GitopsError, InputError } from '../errors.js';
 
 /** Where and as whom to call the API. */
 export interface GithubTarget {

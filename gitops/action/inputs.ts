@@ -3,9 +3,9 @@
 // Inputs come through a plain function so the same readers work on @actions/core and on test data.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from './errors.js';
-import { isCommitSha, isDigest, isValidTag, parseImageRef } from './image-ref.js';
-import type { ImageRef } from './image-ref.js';
+import { InputError } from '../errors.js';
+import { isCommitSha, isDigest, isValidTag, parseImageRef } from '../rules/image-ref.js';
+import type { ImageRef } from '../rules/image-ref.js';
 
 /** Returns the raw value of one input ('' when not given), the way the runner passes it. */
 export type InputSource = (name: string) => string;

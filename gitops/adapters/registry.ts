@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GitopsError, InputError } from './errors.js';
-import type { ImageRef } from './image-ref.js';
-import { formatImageRef, isDigest, parseImageRef } from './image-ref.js';
-import { retry } from './retry.js';
+import { GitopsError, InputError } from '../errors.js';
+import type { ImageRef } from '../rules/image-ref.js';
+import { formatImageRef, isDigest, parseImageRef } from '../rules/image-ref.js';
+import { retry } from '../retry.js';
 
 /** Registry credentials: basic (username/password), or a bearer token obtained elsewhere. */
 export interface RegistryAuth {

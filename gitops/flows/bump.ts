@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
-import { GitopsError, InputError } from './errors.js';
-import type { Git } from './git.js';
+import { GitopsError, InputError } from '../errors.js';
+import type { Git } from '../adapters/git.js';
 import {
   GitError,
   commitWithRetry,
@@ -10,12 +10,24 @@ import {
   isGitUrl,
   logEntries,
   openWorkspace,
-} from './git.js';
-import { formatImageRef, isCommitSha, isDigest, isValidTag, parseImageRef } from './image-ref.js';
-import type { ImageOverride } from './kustomization.js';
-import { readImage, setImage } from './kustomization.js';
+} from '../adapters/git.js';
+import {
+  formatImageRef,
+  isCommitSha,
+  isDigest,
+  isValidTag,
+  parseImageRef,
+} from '../rules/image-ref.js';
+import type { ImageOverride } from '../rules/kustomization.js';
+import { readImage, setImage } from '../rules/kustomization.js';
 import { findRevertOf } from './revert.js';
-import { TRAILER, formatBumpMessage, gitopsAction, parseTrailers, shortTag } from './trailers.js';
+import {
+  TRAILER,
+  formatBumpMessage,
+  gitopsAction,
+  parseTrailers,
+  shortTag,
+} from '../rules/trailers.js';
 
 /** What to bump: which overlay of which repository gets which image, for which source commit. */
 export interface BumpOptions {

@@ -1,5 +1,5 @@
-import { GitopsError, InputError } from './errors.js';
-import type { Git } from './git.js';
+import { GitopsError, InputError } from '../errors.js';
+import type { Git } from '../adapters/git.js';
 import {
   ConflictError,
   commitWithRetry,
@@ -7,7 +7,7 @@ import {
   isGitUrl,
   logEntries,
   openWorkspace,
-} from './git.js';
+} from '../adapters/git.js';
 import { existsSync } from 'node:fs';
 import {
   TRAILER,
@@ -15,8 +15,8 @@ import {
   gitopsAction,
   parseTrailers,
   parseTrailingTrailers,
-} from './trailers.js';
-import type { Trailers } from './trailers.js';
+} from '../rules/trailers.js';
+import type { Trailers } from '../rules/trailers.js';
 
 /** Which commit to revert, and why. */
 export interface RevertOptions {

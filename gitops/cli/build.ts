@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { buildImage } from '../build.js';
+import { buildImage } from '../flows/build.js';
 import { InputError } from '../errors.js';
-import type { RegistryAuth } from '../registry.js';
+import type { RegistryAuth } from '../adapters/registry.js';
 import type { CliCommand } from './command.js';
 import {
   boolFlag,

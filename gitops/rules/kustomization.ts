@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
 import type { Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import { InputError } from './errors.js';
+import { InputError } from '../errors.js';
 import { isDigest, isValidTag, parseImageRef } from './image-ref.js';
 
 /** One entry of a kustomization's `images:` list (the fields `kustomize edit set image` writes). */

@@ -8,18 +8,18 @@ import {
   isSyncedTo,
   trackedRevision,
   DEFAULT_SETTLE_MS,
-} from './argocd-status.js';
-import type { AppVerdict } from './argocd-status.js';
-import { evaluateRollout } from './rollout-status.js';
-import type { RolloutVerdict } from './rollout-status.js';
-import { KubeApiError, selectorOf } from './kube.js';
-import type { KubeClient } from './kube.js';
-import { GitopsError, InputError } from './errors.js';
-import { retry } from './retry.js';
-import { isCommitSha } from './image-ref.js';
+} from '../rules/argocd-status.js';
+import type { AppVerdict } from '../rules/argocd-status.js';
+import { evaluateRollout } from '../rules/rollout-status.js';
+import type { RolloutVerdict } from '../rules/rollout-status.js';
+import { KubeApiError, selectorOf } from '../adapters/kube.js';
+import type { KubeClient } from '../adapters/kube.js';
+import { GitopsError, InputError } from '../errors.js';
+import { retry } from '../retry.js';
+import { isCommitSha } from '../rules/image-ref.js';
 import type { RevertOptions, RevertResult } from './revert.js';
 import { findRevertOf, revertBump } from './revert.js';
-import { openWorkspace } from './git.js';
+import { openWorkspace } from '../adapters/git.js';
 
 /** Time source and wait; injected so unit tests run without real waiting. */
 export interface Clock {

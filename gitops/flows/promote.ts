@@ -7,16 +7,22 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, normalize } from 'node:path';
-import { GitopsError, InputError } from './errors.js';
-import { Git, isGitUrl, maskCredentials } from './git.js';
-import { formatImageRef, isCommitSha, isDigest } from './image-ref.js';
-import { listImages, readImage, setImage } from './kustomization.js';
-import type { ImageOverride } from './kustomization.js';
-import { renderOverlay } from './render.js';
-import { TRAILER, formatTrailers, parseTrailers, shortDigest, shortTag } from './trailers.js';
-import { MAX_PR_BODY, upsertPullRequest } from './github.js';
-import type { GithubTarget } from './github.js';
-import { truncateLines, unifiedDiff } from './manifest-diff.js';
+import { GitopsError, InputError } from '../errors.js';
+import { Git, isGitUrl, maskCredentials } from '../adapters/git.js';
+import { formatImageRef, isCommitSha, isDigest } from '../rules/image-ref.js';
+import { listImages, readImage, setImage } from '../rules/kustomization.js';
+import type { ImageOverride } from '../rules/kustomization.js';
+import { renderOverlay } from '../adapters/kustomize.js';
+import {
+  TRAILER,
+  formatTrailers,
+  parseTrailers,
+  shortDigest,
+  shortTag,
+} from '../rules/trailers.js';
+import { MAX_PR_BODY, upsertPullRequest } from '../adapters/github.js';
+import type { GithubTarget } from '../adapters/github.js';
+import { truncateLines, unifiedDiff } from '../rules/manifest-diff.js';
 import { writeFileAtomic } from './bump.js';
 
 export interface PromoteOptions {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { findToplevel, isGitUrl } from '../git.js';
-import { revertBump } from '../revert.js';
+import { findToplevel, isGitUrl } from '../adapters/git.js';
+import { revertBump } from '../flows/revert.js';
 import type { CliCommand } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 

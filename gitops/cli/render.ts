@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { renderOverlay } from '../render.js';
+import { renderOverlay } from '../adapters/kustomize.js';
 import type { CliCommand } from './command.js';
 import { boolFlag, printOutput, requireFlag } from './output.js';
 

@@ -3,8 +3,8 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GitopsError, InputError, MissingToolError } from './errors.js';
-import { backoffDelay, sleep } from './retry.js';
+import { GitopsError, InputError, MissingToolError } from '../errors.js';
+import { backoffDelay, sleep } from '../retry.js';
 
 /** The identity commits use when the repository/user has none configured. */
 export const BOT_IDENTITY = {

@@ -9,7 +9,7 @@ import { parseManifestStream, splitImage } from './manifest-objects.js';
 import type { ObjectRef } from './manifest-objects.js';
 import { checkPolicy } from './manifest-policy.js';
 import { validateObjects } from './manifest-schema.js';
-import { RenderError, renderOverlay } from '../render.js';
+import { RenderError, renderOverlay } from '../adapters/kustomize.js';
 import { findKustomizationFile, locateImageEntry, sourceIndexFor } from './source-locator.js';
 import type { SourceIndex } from './source-locator.js';
 import { checkWorkflows, runActionlint } from './workflows.js';

@@ -1,9 +1,9 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { bumpOverlay } from '../bump.js';
+import { bumpOverlay } from '../flows/bump.js';
 import { InputError } from '../errors.js';
-import { findToplevel, isGitUrl } from '../git.js';
-import { isCommitSha, isDigest, isValidTag, parseImageRef } from '../image-ref.js';
-import type { ImageOverride } from '../kustomization.js';
+import { findToplevel, isGitUrl } from '../adapters/git.js';
+import { isCommitSha, isDigest, isValidTag, parseImageRef } from '../rules/image-ref.js';
+import type { ImageOverride } from '../rules/kustomization.js';
 import type { CliCommand, CliIO } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 

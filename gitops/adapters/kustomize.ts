@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { GitopsError, InputError, MissingToolError } from './errors.js';
+import { GitopsError, InputError, MissingToolError } from '../errors.js';
 
 /** Kustomize ran but could not render the overlay; carries its stderr. */
 export class RenderError extends GitopsError {

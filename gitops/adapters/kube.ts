@@ -12,7 +12,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { GitopsError, InputError } from './errors.js';
+import { GitopsError, InputError } from '../errors.js';
 
 /** The cluster reads and writes verify uses; objects are returned as the API's JSON shapes. */
 export interface KubeClient {

@@ -3,11 +3,11 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { GitopsError, InputError, MissingToolError } from './errors.js';
-import { isCommitSha, parseImageRef } from './image-ref.js';
-import type { RegistryAuth } from './registry.js';
-import { resolveDigest } from './registry.js';
-import { retry } from './retry.js';
+import { GitopsError, InputError, MissingToolError } from '../errors.js';
+import { isCommitSha, parseImageRef } from '../rules/image-ref.js';
+import type { RegistryAuth } from '../adapters/registry.js';
+import { resolveDigest } from '../adapters/registry.js';
+import { retry } from '../retry.js';
 
 /** What to build and where to push it. */
 export interface BuildOptions {

@@ -1,10 +1,10 @@
 import type { CliCommand } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 import { InputError } from '../errors.js';
-import { isCommitSha } from '../image-ref.js';
-import { kubeClientFromConfig } from '../kube.js';
-import { verifyRollout } from '../verify.js';
-import type { VerifyResult } from '../verify.js';
+import { isCommitSha } from '../rules/image-ref.js';
+import { kubeClientFromConfig } from '../adapters/kube.js';
+import { verifyRollout } from '../flows/verify.js';
+import type { VerifyResult } from '../flows/verify.js';
 
 const usage = `Usage: gitops verify --app NAME --revision SHA --deployment NAME --namespace NS [options]
 

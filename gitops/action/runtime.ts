@@ -1,9 +1,9 @@
 // What an action does to the runner (outputs, annotations, job summary, masking, failure) behind one small
 // interface, so each action's logic runs on plain data in tests and on @actions/core in a workflow.
 import * as core from '@actions/core';
-import { GitopsError, describeError } from './errors.js';
-import { envInputSource } from './action-inputs.js';
-import type { InputSource } from './action-inputs.js';
+import { GitopsError, describeError } from '../errors.js';
+import { envInputSource } from './inputs.js';
+import type { InputSource } from './inputs.js';
 
 /** Where an annotation points: a file and line shown inline in the pull request. */
 export interface AnnotationPlace {
