@@ -5,14 +5,7 @@
 // GKE stand-in. `deliver` sends an event to the workflows GitHub would start for it, runs them
 // with act, and follows up as GitHub would: the pushes the workflows made, then workflow_run.
 import { execFile, execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
