@@ -425,8 +425,14 @@ function runnerEnv(env: WorkflowEnv): Record<string, string> {
     KUBECONFIG: env.cluster.kubeconfig,
     STAND_IN_GKE_KUBECONFIG: env.gke.kubeconfig,
     STAND_IN_REGISTRIES: REGISTRY_STAND_INS,
-    // Jest in the workflow's `npm test` must leave the images other checkouts' tests use alone.
+    // The workflow's `npm test` shares podman with other checkouts' tests: it keeps the images they
+    // use (KEEP_TEST_IMAGES) and makes its base images under names of its own, so a job on another
+    // Node.js than the machine's never replaces theirs.
     KEEP_TEST_IMAGES: '1',
+    BASE_IMAGE: 'localhost/workflows-act-node-base:latest',
+    BUILD_IMAGE: 'localhost/workflows-act-node-build:latest',
+    SCORE_API_BASE_IMAGE: 'localhost/workflows-act-node-base:latest',
+    SCORE_API_BUILD_IMAGE: 'localhost/workflows-act-node-build:latest',
   };
 }
 
