@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { GitopsError, InputError, MissingToolError } from '../errors.js';
 import { isCommitSha, parseImageRef } from '../rules/image-ref.js';
@@ -161,12 +160,19 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const log = opts.log ?? (() => undefined);
   const registry = parseImageRef(opts.image, 'image').registry;
 
-  // A login goes into a Docker config of this build only (under RUNNER_TEMP in a workflow), removed
+  // In a workflow run (RUNNER_TEMP), a login goes into a Docker config of this build only, removed
   // at the end: nothing is left in the runner's ~/.docker for the next job on a self-hosted runner.
+  // On a laptop `docker login` keeps its usual place: the local pipeline runs what it pushed.
   let pushEnv: NodeJS.ProcessEnv = process.env;
   let loginDir: string | undefined;
-  if (opts.push && opts.registryAuth?.username && opts.registryAuth.password !== undefined) {
-    loginDir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'docker-config-'));
+  const runnerTemp = process.env.RUNNER_TEMP;
+  if (
+    runnerTemp &&
+    opts.push &&
+    opts.registryAuth?.username &&
+    opts.registryAuth.password !== undefined
+  ) {
+    loginDir = await mkdtemp(join(runnerTemp, 'docker-config-'));
     pushEnv = { ...process.env, DOCKER_CONFIG: loginDir };
   }
   try {

@@ -115,14 +115,29 @@ export interface WorkflowEnv {
 
 /**
  * Whether the e2e cluster has a real kubelet node (pods run the image), not only kwok's fake ones:
- * the node binaries tests/e2e/cluster/build.sh builds for it are there.
+ * asked of the running cluster when there is one, else what up.sh will start (kwok while
+ * versions.env names a kwok version). E2E_REAL_NODE=0/1 overrides.
  */
-export function realNodeExpected(
-  cache = process.env.E2E_CLUSTER_CACHE ?? join(REPO_ROOT, '.cache'),
-): boolean {
+export function realNodeExpected(): boolean {
   if (process.env.E2E_REAL_NODE) return process.env.E2E_REAL_NODE === '1';
-  const versions = readVersions();
-  return existsSync(join(cache, 'bin', `kubernetes-${versions.K8S_VERSION}`, 'kubelet'));
+  const dir = process.env.E2E_CLUSTER_DIR ?? '/tmp/gitops-e2e-cluster';
+  if (existsSync(join(dir, 'kubeconfig')) && existsSync(join(dir, 'pids', 'kube-apiserver.pid'))) {
+    try {
+      const nodes = JSON.parse(
+        execFileSync('kubectl', ['get', 'nodes', '-o', 'json'], {
+          env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig') },
+          encoding: 'utf8',
+          timeout: 15_000,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }),
+      ) as { items: { metadata: { annotations?: Record<string, string> } }[] };
+      return nodes.items.some((n) => n.metadata.annotations?.['kwok.x-k8s.io/node'] !== 'fake');
+    } catch (err) {
+      // A stale state dir (the cluster is down): decide as for a cluster up.sh will start.
+      process.stderr.write(`realNodeExpected: ${String(err).split('\n')[0]}\n`);
+    }
+  }
+  return readVersions().KWOK_VERSION === undefined;
 }
 
 /** Runs git with a fixed identity (a developer's); returns trimmed stdout. */

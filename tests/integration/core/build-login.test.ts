@@ -1,0 +1,82 @@
+// In a workflow run the build's registry login must not outlive the build: on a self-hosted runner the
+// next job (any workflow's) would find it in ~/.docker. A real registry with basic auth, podman through
+// the docker CLI, and buildImage as the build-push action calls it, with RUNNER_TEMP set.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildImage } from '../../../gitops/flows/build.js';
+import {
+  cleanupTemp,
+  engineEnv,
+  makeHtpasswd,
+  registryTags,
+  startPodmanService,
+  startTestRegistry,
+  tempDir,
+} from '../pipeline/helpers.js';
+
+const stops: (() => Promise<void>)[] = [];
+const saved = { ...process.env };
+afterAll(async () => {
+  for (const key of ['DOCKER_HOST', 'DOCKER_API_VERSION', 'RUNNER_TEMP', 'DOCKER_CONFIG'])
+    if (saved[key] === undefined) delete process.env[key];
+    else process.env[key] = saved[key];
+  for (const stop of stops.reverse()) await stop();
+  cleanupTemp();
+});
+
+const USER = 'ci-bot';
+const PASSWORD = `pw-${process.pid}-${Date.now()}`;
+
+test('the login is a Docker config of the build under RUNNER_TEMP, removed after the push; ~/.docker stays untouched', async () => {
+  const engine = await engineEnv();
+  if ('skip' in engine) {
+    console.log(`skipped: ${engine.skip}`);
+    return;
+  }
+  const registry = await startTestRegistry({ htpasswd: makeHtpasswd(USER, PASSWORD) });
+  stops.push(registry.stop);
+  // podman's Docker-API login allows plain HTTP only for localhost:<port> listed as insecure.
+  const addr = registry.addr.replace('127.0.0.1', 'localhost');
+  const podman = await startPodmanService([addr]);
+  stops.push(podman.stop);
+
+  const context = tempDir('build-login-ctx-');
+  writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\nCOPY hello /hello\n');
+  writeFileSync(join(context, 'hello'), 'hello\n');
+  const runnerTemp = tempDir('build-login-runner-temp-');
+  const home = tempDir('build-login-docker-home-');
+  Object.assign(process.env, {
+    DOCKER_HOST: podman.env.DOCKER_HOST,
+    DOCKER_API_VERSION: '1.41',
+    RUNNER_TEMP: runnerTemp,
+    DOCKER_CONFIG: home,
+  });
+  const sha = 'b'.repeat(40);
+  const image = `${addr}/build-login/it`;
+  const logs: string[] = [];
+  try {
+    const res = await buildImage({
+      context,
+      image,
+      sha,
+      push: true,
+      registryAuth: { username: USER, password: PASSWORD },
+      log: (l) => logs.push(l),
+    });
+    expect(res.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(logs).toContain(`logged in to ${addr} as ${USER}`);
+    expect(
+      await registryTags(registry.addr, 'build-login/it', { username: USER, password: PASSWORD }),
+    ).toEqual(expect.arrayContaining([sha, sha.slice(0, 7)]));
+  } finally {
+    execFileSync('docker', ['rmi', '--force', `${image}:${sha}`, `${image}:${sha.slice(0, 7)}`], {
+      env: process.env,
+      stdio: 'ignore',
+    });
+  }
+  // Nothing of the login is left: not in RUNNER_TEMP, not in the runner's own Docker config.
+  expect(readdirSync(runnerTemp)).toEqual([]);
+  const config = join(home, 'config.json');
+  expect(existsSync(config) ? readFileSync(config, 'utf8') : '').not.toContain(addr);
+});
