@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { parseTrailers } from '../../../gitops/rules/trailers.js';
 import type { JobReport } from './act.js';
 import { formatJobs } from './act.js';
-import { deliver, deliverPush, followUp, git, pushMain } from './workflow-env.js';
-import type { Delivery, WorkflowEnv, WorkflowRun } from './workflow-env.js';
+import { deliver, deliverPush, followUp, pushMain } from './delivery.js';
+import type { Delivery, WorkflowRun } from './delivery.js';
+import { git } from './workflow-env.js';
+import type { WorkflowEnv } from './workflow-env.js';
 import { changedFiles, pullRequestEvent, workflowRunEvent } from './events.js';
 
 /** Jobs GitHub would start that the flows leave out, and why (printed where they are left out). */
