@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { GitopsError, InputError, MissingToolError } from '../errors.js';
 import { isCommitSha, parseImageRef } from '../rules/image-ref.js';
@@ -24,6 +23,8 @@ export interface BuildOptions {
   /** Build network mode, e.g. host (`--network host`). */
   network?: string;
   registryAuth?: RegistryAuth;
+  /** Docker client config directory the login and push use (DOCKER_CONFIG); default the user's. */
+  dockerConfig?: string;
   log?: (line: string) => void;
 }
 
@@ -158,44 +159,15 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const { buildx } = await checkDocker();
   const { dockerfile } = validate(opts);
   const log = opts.log ?? (() => undefined);
-  const registry = parseImageRef(opts.image, 'image').registry;
-
-  // In a workflow run (RUNNER_TEMP), a login goes into a Docker config of this build only, removed
-  // at the end: nothing is left in the runner's ~/.docker for the next job on a self-hosted runner.
-  // On a laptop `docker login` keeps its usual place: the local pipeline runs what it pushed.
-  let pushEnv: NodeJS.ProcessEnv = process.env;
-  let loginDir: string | undefined;
-  const runnerTemp = process.env.RUNNER_TEMP;
-  if (
-    runnerTemp &&
-    opts.push &&
-    opts.registryAuth?.username &&
-    opts.registryAuth.password !== undefined
-  ) {
-    loginDir = await mkdtemp(join(runnerTemp, 'docker-config-'));
-    pushEnv = { ...process.env, DOCKER_CONFIG: loginDir };
-  }
-  try {
-    return await buildWith(opts, { buildx, dockerfile, registry, pushEnv, log });
-  } finally {
-    if (loginDir) await rm(loginDir, { recursive: true, force: true });
-  }
-}
-
-async function buildWith(
-  opts: BuildOptions,
-  ctx: {
-    buildx: boolean;
-    dockerfile: string;
-    registry: string | undefined;
-    pushEnv: NodeJS.ProcessEnv;
-    log: (line: string) => void;
-  },
-): Promise<BuildResult> {
-  const { buildx, dockerfile, registry, pushEnv, log } = ctx;
   const short = opts.sha.slice(0, 7);
   const tags = [`${opts.image}:${opts.sha}`, `${opts.image}:${short}`];
   const created = new Date().toISOString();
+  const registry = parseImageRef(opts.image, 'image').registry;
+  // The login goes to the caller's Docker config (the build-push action's is per run, see there).
+  const pushEnv: NodeJS.ProcessEnv = opts.dockerConfig
+    ? { ...process.env, DOCKER_CONFIG: opts.dockerConfig }
+    : process.env;
+
   if (opts.push && opts.registryAuth?.username && opts.registryAuth.password !== undefined) {
     // The password goes through stdin only: never on the command line or in a log.
     const login = await docker(

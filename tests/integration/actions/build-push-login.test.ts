@@ -1,10 +1,11 @@
-// In a workflow run the build's registry login must not outlive the build: on a self-hosted runner the
-// next job (any workflow's) would find it in ~/.docker. A real registry with basic auth, podman through
-// the docker CLI, and buildImage as the build-push action calls it, with RUNNER_TEMP set.
+// The build-push action's registry login must not outlive its run: on a self-hosted runner the next
+// job (any workflow's) would find it in ~/.docker. A real registry with basic auth, podman through the
+// docker CLI, and the action's body with the real build.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage } from '../../../gitops/flows/build.js';
+import { buildPushAction } from '../../../actions/build-push/src/main.js';
+import { recordingRuntime } from '../../unit/actions/recording-runtime.js';
 import {
   cleanupTemp,
   engineEnv,
@@ -18,7 +19,7 @@ import {
 const stops: (() => Promise<void>)[] = [];
 const saved = { ...process.env };
 afterAll(async () => {
-  for (const key of ['DOCKER_HOST', 'DOCKER_API_VERSION', 'RUNNER_TEMP', 'DOCKER_CONFIG'])
+  for (const key of ['DOCKER_HOST', 'DOCKER_API_VERSION', 'DOCKER_CONFIG'])
     if (saved[key] === undefined) delete process.env[key];
     else process.env[key] = saved[key];
   for (const stop of stops.reverse()) await stop();
@@ -28,7 +29,7 @@ afterAll(async () => {
 const USER = 'ci-bot';
 const PASSWORD = `pw-${process.pid}-${Date.now()}`;
 
-test('the login is a Docker config of the build under RUNNER_TEMP, removed after the push; ~/.docker stays untouched', async () => {
+test("the login is a Docker config of the run under RUNNER_TEMP, removed after the push; the runner's own stays untouched", async () => {
   const engine = await engineEnv();
   if ('skip' in engine) {
     console.log(`skipped: ${engine.skip}`);
@@ -46,26 +47,30 @@ test('the login is a Docker config of the build under RUNNER_TEMP, removed after
   writeFileSync(join(context, 'hello'), 'hello\n');
   const runnerTemp = tempDir('build-login-runner-temp-');
   const home = tempDir('build-login-docker-home-');
+  // The docker CLI the action runs reads these from the process environment.
   Object.assign(process.env, {
     DOCKER_HOST: podman.env.DOCKER_HOST,
     DOCKER_API_VERSION: '1.41',
-    RUNNER_TEMP: runnerTemp,
     DOCKER_CONFIG: home,
   });
   const sha = 'b'.repeat(40);
   const image = `${addr}/build-login/it`;
-  const logs: string[] = [];
-  try {
-    const res = await buildImage({
-      context,
+  const { rt, rec } = recordingRuntime(
+    {
       image,
+      context: '.',
       sha,
-      push: true,
-      registryAuth: { username: USER, password: PASSWORD },
-      log: (l) => logs.push(l),
-    });
-    expect(res.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(logs).toContain(`logged in to ${addr} as ${USER}`);
+      push: 'true',
+      'registry-username': USER,
+      'registry-password': PASSWORD,
+    },
+    { GITHUB_WORKSPACE: context, RUNNER_TEMP: runnerTemp },
+  );
+  try {
+    await buildPushAction(rt);
+    expect(rec.failed).toBeUndefined();
+    expect(rec.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(rec.info).toContain(`logged in to ${addr} as ${USER}`);
     expect(
       await registryTags(registry.addr, 'build-login/it', { username: USER, password: PASSWORD }),
     ).toEqual(expect.arrayContaining([sha, sha.slice(0, 7)]));
