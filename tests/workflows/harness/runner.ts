@@ -97,7 +97,7 @@ function runnerEnv(env: WorkflowEnv): Record<string, string> {
       '/sbin',
       '/bin',
     ].join(':'),
-    DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock',
+    DOCKER_HOST: env.dockerHost,
     DOCKER_API_VERSION: process.env.DOCKER_API_VERSION ?? '1.41',
     // The runner's kubeconfig: the minikube cluster and its Argo CD.
     KUBECONFIG: env.cluster.kubeconfig,

@@ -32,6 +32,7 @@ import type { RepoInfo } from './events.js';
 import { startGkeStandIn } from './gke-stand-in.js';
 import type { GkeStandIn } from './gke-stand-in.js';
 import { ensureNode, seedBaseImages } from './runner.js';
+import { cleanupTemp, startPodmanService } from '../../integration/pipeline/helpers.js';
 
 export const OWNER = 'acme';
 export const REPO = 'score-api-gitops';
@@ -62,6 +63,9 @@ export interface WorkflowEnv {
   work: string;
   tmp: string;
   node24Bin: string;
+  /** The runner's container engine: a podman Docker API that pushes to localhost:5000 over HTTP. */
+  dockerHost: string;
+  stopPodman: () => Promise<void>;
   /** The commit Argo CD first synced (the project snapshot with the operator's settings). */
   initialCommit: string;
   logDir: string;
@@ -277,6 +281,11 @@ export async function setupWorkflowEnv(
   seedBaseImages(log);
   const node24Bin = await ensureNode(24, join(REPO_ROOT, '.cache'));
   await bootstrapArgo(cluster, argoRepoUrl, initialCommit, log);
+  // Last: a podman service outlives this process unless stopped (disposeWorkflowEnv).
+  // minikube's registry addon is http://localhost:5000; Docker allows plain HTTP to localhost,
+  // podman only to registries its registries.conf lists (docs/operators-guide.md, the runner).
+  const podman = await startPodmanService(['localhost:5000']);
+  log(`runner's container engine: ${podman.env.DOCKER_HOST} (localhost:5000 over HTTP)`);
   return {
     cluster,
     bare,
@@ -289,6 +298,8 @@ export async function setupWorkflowEnv(
     work,
     tmp,
     node24Bin,
+    dockerHost: podman.env.DOCKER_HOST as string,
+    stopPodman: podman.stop,
     initialCommit,
     logDir,
     log,
@@ -299,6 +310,7 @@ export async function setupWorkflowEnv(
 /** Stops the fakes and removes the temporary clones (the bare repo goes with the cluster's dir). */
 export async function disposeWorkflowEnv(env: WorkflowEnv | undefined): Promise<void> {
   if (!env) return;
-  await Promise.all([env.github.close(), env.gke.close()]);
+  await Promise.all([env.github.close(), env.gke.close(), env.stopPodman()]);
+  cleanupTemp();
   rmSync(env.tmp, { recursive: true, force: true });
 }
