@@ -1,7 +1,7 @@
 // How the workflow tests read act's JSON log (lines as act v0.2.89 writes them, taken from a run of
 // deploy.yml), and the GKE stand-in's namespace rewrite.
 import { summarize } from './harness/act.js';
-import { rewriteNamespace } from './harness/gke-stand-in.js';
+import { rewriteNamespace, rewriteNamespaceFields } from './harness/gke-stand-in.js';
 
 const line = (o: Record<string, unknown>): Record<string, unknown> => ({
   dryrun: false,
@@ -152,5 +152,16 @@ describe('the GKE stand-in', () => {
     ['/api/v1/namespaces/score-api-other/pods', '/api/v1/namespaces/score-api-other/pods'],
   ])('rewrites %s to %s', (from, to) => {
     expect(rewriteNamespace(from, 'score-api', 'score-api-gke')).toBe(to);
+  });
+
+  it('answers with the objects in the namespace the client asked for', () => {
+    const body = JSON.stringify({
+      metadata: { namespace: 'score-api-gke', name: 'x' },
+      spec: { namespace: 'score-api-gke-2' },
+    });
+    expect(JSON.parse(rewriteNamespaceFields(body, 'score-api-gke', 'score-api'))).toEqual({
+      metadata: { namespace: 'score-api', name: 'x' },
+      spec: { namespace: 'score-api-gke-2' },
+    });
   });
 });

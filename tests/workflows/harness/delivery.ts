@@ -138,7 +138,7 @@ export function deliverPush(
       name: 'push',
       ref,
       sha: after,
-      changedFiles: changedFiles(env.bare, before, after),
+      changedFiles: changedFiles(env.bare, before, after, ref),
       payload: pushEvent(env.bare, env.repo, ref, before, after, pusher),
     },
     defer,

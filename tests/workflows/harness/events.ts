@@ -71,13 +71,39 @@ function commitJson(bare: string, sha: string, repo: RepoInfo): Record<string, u
   };
 }
 
-/** The files `before..after` changed (all of `after`'s tree for a new branch), as GitHub's path filters see them. */
-export function changedFiles(bare: string, before: string, after: string): string[] {
-  const out =
+/**
+ * The commits a push of `before..after` to `ref` brought: for a new branch (before = zeros), those of
+ * `after` that no other branch holds, oldest first.
+ */
+function pushedCommits(bare: string, ref: string, before: string, after: string): string[] {
+  const others =
     before === ZERO
-      ? git(bare, 'ls-tree', '-r', '--name-only', after)
-      : git(bare, 'diff', '--name-only', before, after);
-  return out.split('\n').filter(Boolean);
+      ? git(bare, 'for-each-ref', '--format=%(refname)', 'refs/heads')
+          .split('\n')
+          .filter((r) => r && r !== ref)
+      : [];
+  const range = before === ZERO ? [after, '--not', ...others] : [`${before}..${after}`];
+  return git(bare, 'rev-list', '--reverse', ...range)
+    .split('\n')
+    .filter(Boolean);
+}
+
+/**
+ * The files a push changed, as GitHub's path filters see them: the two-dot diff before..after; for a
+ * new branch, against the parent of the deepest commit the push brought (docs.github.com, "Git diff
+ * comparisons").
+ */
+export function changedFiles(bare: string, before: string, after: string, ref = ''): string[] {
+  let base = before;
+  if (before === ZERO) {
+    const oldest = pushedCommits(bare, ref, before, after)[0];
+    if (!oldest) return [];
+    const parent = git(bare, 'rev-list', '--parents', '-n', '1', oldest).split(' ')[1];
+    if (!parent)
+      return git(bare, 'ls-tree', '-r', '--name-only', after).split('\n').filter(Boolean);
+    base = parent;
+  }
+  return git(bare, 'diff', '--name-only', base, after).split('\n').filter(Boolean);
 }
 
 /** The `push` event for `before..after` on `ref`, pushed by `pusher`. */
@@ -89,11 +115,7 @@ export function pushEvent(
   after: string,
   pusher = { name: 'e2e-developer', email: 'dev@example.invalid' },
 ): Record<string, unknown> {
-  const range = before === ZERO ? [after] : [`${before}..${after}`];
-  const shas = git(bare, 'rev-list', '--reverse', ...range)
-    .split('\n')
-    .filter(Boolean)
-    .slice(-2048);
+  const shas = pushedCommits(bare, ref, before, after).slice(-2048);
   const commits = shas.map((sha) => commitJson(bare, sha, repo));
   return {
     ref,

@@ -4,12 +4,14 @@
 // expect, where the workload lives in namespace score-api: it forwards every Kubernetes API
 // request to the e2e API server (with the e2e admin client certificate) and rewrites the path
 // segment /namespaces/score-api/ to /namespaces/score-api-gke/. Argo CD's Applications (namespace
-// argocd) pass through unchanged. Clients authenticate with a bearer token, as with GKE.
+// argocd) pass through unchanged. Like GKE's endpoint it serves HTTPS (its own CA, in the
+// kubeconfig) and clients authenticate with a bearer token.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { Server } from 'node:https';
+import { createServer, request as httpsRequest } from 'node:https';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'yaml';
 
@@ -32,6 +34,11 @@ interface KubeconfigFile {
 /** Rewrites the namespace of a Kubernetes API path (pure, for the proxy and its test). */
 export function rewriteNamespace(path: string, from: string, to: string): string {
   return path.replace(new RegExp(`/namespaces/${from}(/|$|\\?)`), `/namespaces/${to}$1`);
+}
+
+/** Rewrites the `"namespace": from` fields of a JSON response (pure, for the proxy and its test). */
+export function rewriteNamespaceFields(json: string, from: string, to: string): string {
+  return json.replace(new RegExp(`("namespace"\\s*:\\s*)"${from}"`, 'g'), `$1"${to}"`);
 }
 
 /** Starts the proxy in front of the e2e cluster of `adminKubeconfig`. */
@@ -61,7 +68,32 @@ export async function startGkeStandIn(opts: {
   const token = `ya29.gke-stand-in.${randomBytes(12).toString('hex')}`;
   const requests: string[] = [];
 
-  const server: Server = createServer((req, res) => {
+  // A self-signed certificate for 127.0.0.1, made with openssl (Node.js cannot issue certificates).
+  const dir = dirname(opts.kubeconfigOut);
+  const [certFile, keyFile] = [join(dir, 'gke-stand-in.crt'), join(dir, 'gke-stand-in.key')];
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=gke-stand-in',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
+  const cert = readFileSync(certFile);
+  const server: Server = createServer({ cert, key: readFileSync(keyFile) }, (req, res) => {
     if (req.headers.authorization !== `Bearer ${token}`) {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(
@@ -82,8 +114,28 @@ export async function startGkeStandIn(opts: {
     const up = httpsRequest(
       { host: upstream.hostname, port: upstream.port, method: req.method, path, headers, ...tls },
       (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
+        const json = String(upRes.headers['content-type'] ?? '').includes('json');
+        if (!json) {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+          return;
+        }
+        // Objects come back in the namespace the client asked for (kubectl checks it).
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => {
+          const body = Buffer.from(
+            rewriteNamespaceFields(
+              Buffer.concat(chunks).toString('utf8'),
+              opts.namespace.cluster,
+              opts.namespace.workflow,
+            ),
+          );
+          const headers = { ...upRes.headers, 'content-length': String(body.length) };
+          delete headers['transfer-encoding'];
+          res.writeHead(upRes.statusCode ?? 502, headers);
+          res.end(body);
+        });
       },
     );
     up.on('error', (err) => {
@@ -93,14 +145,19 @@ export async function startGkeStandIn(opts: {
     req.pipe(up);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const context = `gke_${opts.gke.project}_${opts.gke.location}_${opts.gke.cluster}`;
   writeFileSync(
     opts.kubeconfigOut,
     JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: context, cluster: { server: url } }],
+      clusters: [
+        {
+          name: context,
+          cluster: { server: url, 'certificate-authority-data': cert.toString('base64') },
+        },
+      ],
       users: [{ name: context, user: { token } }],
       contexts: [{ name: context, context: { cluster: context, user: context } }],
       'current-context': context,
