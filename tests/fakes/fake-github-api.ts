@@ -55,6 +55,8 @@ export interface FakeGithubApi {
   cloneUrl: string;
   /** The ref updates pushed through the fake's git (hostGit), with who pushed them. */
   pushes(): FakePush[];
+  /** The branches the ruleset protects now (hostGit); a test may change them. */
+  protectedBranches: string[];
   close(): Promise<void>;
 }
 
@@ -109,7 +111,13 @@ export async function startFakeGithubApi(opts: FakeGithubOptions): Promise<FakeG
     installationTokens: [],
     cloneUrl: '',
     pushes: () => (opts.hostGit && opts.gitRemote ? readPushes(opts.gitRemote) : []),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    protectedBranches: [...(opts.protectedBranches ?? [])],
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections (fetch keeps them) would hold close() open.
+        server.closeAllConnections();
+      }),
   };
 
   const server = createServer((req, res) => {
@@ -176,7 +184,7 @@ export async function startFakeGithubApi(opts: FakeGithubOptions): Promise<FakeG
         pathInRepo: url.pathname.slice(gitPrefix.length),
         query: url.search.replace(/^\?/, ''),
         actor,
-        protectedBranches: opts.protectedBranches ?? [],
+        protectedBranches: fake.protectedBranches,
         rulesUrl: `${fake.url}/${fake.owner}/${fake.repo}/rules`,
       });
       return;

@@ -8,7 +8,8 @@
 //   3. promote.yml opens the promotion PR after that deploy; the merge deploys gke, verify-gke
 //      verifies it;
 //   2. a push that breaks the service is rolled back by deploy.yml's verify (needs a real node);
-//   4. a hand-made `git revert` of a bump is pushed, and deploy.yml's fast path verifies it.
+//   4. a hand-made `git revert` of a bump is pushed, and deploy.yml's fast path verifies it;
+//   5. workflow_dispatch with sha and force deploys that quarantined source again.
 // The flows build on each other in that order. Each prints the jobs it ran, their outcomes and
 // timings; the assertions read the cluster and the git history, not only exit codes.
 import { jest } from '@jest/globals';
@@ -25,7 +26,7 @@ import {
 import type { ClusterHandle } from '../../e2e/cluster/harness.js';
 import { resolveDigest } from '../../../gitops/adapters/registry.js';
 import { actMissing } from '../harness/act.js';
-import { realNodeExpected } from '../harness/workflow-env.js';
+import { realNodeExpected, setProtectedMain } from '../harness/workflow-env.js';
 import {
   EXITS_UNDER_KUBERNETES,
   deploySource,
@@ -34,8 +35,11 @@ import {
   jobResults,
   message,
   promoteAndMerge,
+  redeploy,
   trailersOf,
 } from '../harness/flows.js';
+import { findRollback } from '../../../gitops/flows/bump.js';
+import { Git } from '../../../gitops/adapters/git.js';
 import type { SourceDeploy } from '../harness/flows.js';
 import {
   ARTIFACT_REGISTRY,
@@ -70,7 +74,12 @@ describeFlows('the workflows, run by act', () => {
   let cluster: ClusterHandle | undefined;
   let env: WorkflowEnv | undefined;
   const reports: string[] = [];
-  const state: { a?: SourceDeploy; digestA?: string; promoted?: boolean } = {};
+  const state: {
+    a?: SourceDeploy;
+    digestA?: string;
+    promoted?: boolean;
+    handReverted?: boolean;
+  } = {};
   const need = <T>(v: T | undefined, what: string): T => {
     if (v === undefined) throw new Error(`an earlier flow did not leave ${what}; see its failure`);
     return v;
@@ -244,7 +253,14 @@ describeFlows('the workflows, run by act', () => {
       const e = need(env, 'the environment');
       const a = need(state.a, 'release A deployed (flow 1)');
       const digest = need(state.digestA, "A's digest");
-      const c = await deploySource(e, 'C', EXITS_UNDER_KUBERNETES);
+      // This flow runs on an unprotected main without a GitHub App: the workflows push with GITHUB_TOKEN.
+      setProtectedMain(e, false);
+      let c: SourceDeploy;
+      try {
+        c = await deploySource(e, 'C', EXITS_UNDER_KUBERNETES);
+      } finally {
+        setProtectedMain(e, true);
+      }
       reports.push(
         formatFlow('flow 2: push of release C (exits under Kubernetes)', [
           c.push,
@@ -281,17 +297,10 @@ describeFlows('the workflows, run by act', () => {
         Reverts: bumpC,
         'Rolled-Back-Source': c.source,
       });
-      const byApp = e.github
-        .pushes()
-        .filter((x) => x.actor === `${e.app.slug}[bot]`)
-        .map((x) => x.after);
-      expect(byApp).toEqual(expect.arrayContaining([bumpC, revert]));
-      // Both pushes start deploy.yml, and the loop guard ends both runs at once.
-      expect(c.followUps).toHaveLength(2);
-      for (const d of c.followUps) {
-        expect(d.decisions.filter((x) => x.runs).map((x) => x.file)).toEqual(['deploy.yml']);
-        expect(Object.values(jobResults(d.runs[0]!)).every((r) => r === 'skipped')).toBe(true);
-      }
+      // Both pushed with GITHUB_TOKEN (no App on an unprotected main): GitHub starts no workflow for them.
+      const pushers = e.github.pushes().filter((x) => x.after === bumpC || x.after === revert);
+      expect(pushers.map((x) => x.actor)).toEqual(['github-actions[bot]', 'github-actions[bot]']);
+      expect(c.followUps).toEqual([]);
 
       // Cluster: Argo CD synced the revert; the Deployment and its ready pods run A again.
       const ref = `localhost:5000/score-api:${a.source}@${digest}`;
@@ -327,9 +336,12 @@ describeFlows('the workflows, run by act', () => {
     const ciJobs = Object.entries(jobResults(r.deploy)).filter(([k]) => k.startsWith('ci/'));
     expect(ciJobs.length).toBeGreaterThan(0);
     expect(ciJobs.every(([, result]) => result === 'skipped')).toBe(true);
-    const deploySteps = r.deploy.act.jobs.find((j) => j.id === 'deploy')!.steps.map((x) => x.name);
-    expect(deploySteps.some((n) => n.startsWith('Verify rollout of'))).toBe(true);
-    expect(deploySteps.some((n) => n.startsWith('Bump'))).toBe(false);
+    const deploySteps = Object.fromEntries(
+      r.deploy.act.jobs
+        .find((j) => j.id === 'deploy')!
+        .steps.map((x) => [x.name.split(' ')[0], x.result]),
+    );
+    expect(deploySteps).toMatchObject({ Bump: 'skipped', Verify: 'success' });
     expect(git(e.bare, 'rev-parse', 'refs/heads/main')).toBe(r.revert);
 
     // Cluster: Argo CD synced the revert; minikube runs the pin from before A again.
@@ -343,5 +355,49 @@ describeFlows('the workflows, run by act', () => {
     const now = await deployedImage(e.cluster, MINIKUBE.namespace);
     expect(now).not.toBe(before);
     expect(now).toContain(`:${tag}@`);
+    // A's source is quarantined by the hand-made revert, as by an automatic rollback.
+    const clone = join(e.tmp, 'quarantine-check');
+    git(e.tmp, 'clone', '--quiet', e.bare, clone);
+    expect(await findRollback(new Git(clone), a.source)).toBe(r.revert);
+    state.handReverted = true;
+  });
+
+  it('5. after a false rollback, workflow_dispatch with sha and force deploys the quarantined source again', async () => {
+    const e = need(env, 'the environment');
+    const a = need(state.a, 'release A deployed (flow 1)');
+    need(state.handReverted || undefined, "A's bump reverted by hand (flow 4)");
+    const r = await redeploy(e, a.source, true);
+    reports.push(
+      formatFlow('flow 5: Run workflow (deploy, sha A, force)', [r.dispatch, ...r.followUps]),
+    );
+
+    // The dispatch goes to deploy.yml alone; it checks, builds and pins A, with force.
+    expect(r.dispatch.decisions.filter((d) => d.runs).map((d) => d.file)).toEqual(['deploy.yml']);
+    expect(r.deploy.conclusion).toBe('success');
+    expect(jobResults(r.deploy)).toMatchObject({
+      changes: 'success',
+      'ci/test': 'success',
+      build: 'success',
+      manifests: 'skipped',
+      deploy: 'success',
+    });
+    const bump = git(e.bare, 'rev-parse', 'refs/heads/main');
+    const digest = await resolveDigest(`127.0.0.1:5000/score-api:${a.source}`);
+    expect(trailersOf(e, bump)).toMatchObject({
+      'Gitops-Action': 'bump',
+      'Source-Commit': a.source,
+      'Image-Digest': digest,
+    });
+    const ref = `localhost:5000/score-api:${a.source}@${digest}`;
+    expect(await getApp(e.cluster, MINIKUBE.app)).toMatchObject({
+      status: { sync: { revision: bump, status: 'Synced' }, health: { status: 'Healthy' } },
+    });
+    expect(await deployedImage(e.cluster, MINIKUBE.namespace)).toBe(ref);
+    // The bump's push is ended by the loop guard, as in flow 1.
+    expect(
+      r.followUps.map((d) =>
+        d.runs.map((x) => Object.values(jobResults(x)).every((v) => v === 'skipped')),
+      ),
+    ).toEqual([[true]]);
   });
 });

@@ -64,7 +64,12 @@ function conclusionOf(run: ActRun): WorkflowRun['conclusion'] {
  */
 export async function deliver(
   env: WorkflowEnv,
-  event: TriggerEvent & { payload: object; sha: string },
+  event: TriggerEvent & {
+    payload: object;
+    sha: string;
+    /** The one workflow a workflow_dispatch is sent to. */
+    workflow?: string;
+  },
   defer: Record<string, string> = {},
 ): Promise<Delivery> {
   const workflows = workflowsAt(env.bare, event.sha);
@@ -81,7 +86,10 @@ export async function deliver(
       (event.changedFiles ? `, changed: ${event.changedFiles.join(', ')}` : ''),
   );
   for (const [file, wf] of workflows) {
-    const decision = decideTrigger(wf.on, event);
+    const decision =
+      event.workflow && event.workflow !== file
+        ? { runs: false, reason: `the event is for ${event.workflow}` }
+        : decideTrigger(wf.on, event);
     delivery.decisions.push({ file, ...decision });
     const deferred = decision.runs ? defer[file] : undefined;
     env.log(

@@ -10,7 +10,12 @@ import { deliver, deliverPush, followUp, pushMain } from './delivery.js';
 import type { Delivery, WorkflowRun } from './delivery.js';
 import { git } from './workflow-env.js';
 import type { WorkflowEnv } from './workflow-env.js';
-import { changedFiles, pullRequestEvent, workflowRunEvent } from './events.js';
+import {
+  changedFiles,
+  pullRequestEvent,
+  workflowDispatchEvent,
+  workflowRunEvent,
+} from './events.js';
 
 /** Jobs GitHub would start that the flows leave out, and why (printed where they are left out). */
 export const DEFERRED_CI = {
@@ -241,6 +246,35 @@ export async function handRevert(env: WorkflowEnv, bump: string): Promise<HandRe
   const revert = git(env.work, 'rev-parse', 'HEAD');
   const { delivery } = await pushMain(env);
   return { revert, push: delivery, deploy: runOf(delivery, 'deploy.yml') };
+}
+
+/** What flow 5 leaves: the dispatch and its deploy run. */
+export interface Redeploy {
+  dispatch: Delivery;
+  deploy: WorkflowRun;
+  followUps: Delivery[];
+}
+
+/**
+ * Flow 5: an operator re-deploys a quarantined source commit after a false rollback: "Run workflow"
+ * on deploy.yml with `sha` and `force`, as GitHub sends workflow_dispatch.
+ */
+export async function redeploy(env: WorkflowEnv, sha: string, force: boolean): Promise<Redeploy> {
+  const pushesBefore = env.github.pushes().length;
+  const dispatch = await deliver(env, {
+    name: 'workflow_dispatch',
+    workflow: 'deploy.yml',
+    ref: 'refs/heads/main',
+    sha: git(env.bare, 'rev-parse', 'refs/heads/main'),
+    payload: workflowDispatchEvent(
+      env.repo,
+      'refs/heads/main',
+      { sha, force },
+      '.github/workflows/deploy.yml',
+    ),
+  });
+  const followUps = await followUp(env, dispatch, pushesBefore, { workflowRun: false });
+  return { dispatch, deploy: runOf(dispatch, 'deploy.yml'), followUps };
 }
 
 /** A flow's report: every delivery with its decisions, jobs, outcomes and timings. */

@@ -169,6 +169,11 @@ export async function startGkeStandIn(opts: {
     kubeconfig: opts.kubeconfigOut,
     context,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections would hold close() open.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -307,6 +307,20 @@ export async function setupWorkflowEnv(
   };
 }
 
+/**
+ * Puts the ruleset on main (the App configured: its client ID and key are the workflows' variable
+ * and secret) or takes it off (no App: the workflows push with GITHUB_TOKEN).
+ */
+export function setProtectedMain(env: WorkflowEnv, on: boolean): void {
+  env.protectedMain = on;
+  env.github.protectedBranches = on ? ['main'] : [];
+  env.log(
+    on
+      ? 'main: ruleset on, GitHub App configured'
+      : 'main: no ruleset, no GitHub App (GITHUB_TOKEN)',
+  );
+}
+
 /** Stops the fakes and removes the temporary clones (the bare repo goes with the cluster's dir). */
 export async function disposeWorkflowEnv(env: WorkflowEnv | undefined): Promise<void> {
   if (!env) return;
