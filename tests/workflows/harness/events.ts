@@ -186,8 +186,9 @@ export function workflowDispatchEvent(
   inputs: Record<string, string | boolean>,
   workflowPath: string,
 ): Record<string, unknown> {
+  // GitHub's webhook carries every input as a string ("true" for a checked boolean).
   return {
-    inputs,
+    inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, String(v)])),
     ref,
     workflow: workflowPath,
     repository: repository(repo),
