@@ -28,7 +28,7 @@ if [[ "$flows" != all && ! "$flows" =~ ^[1-4]([[:space:]]+[1-4])*$ ]]; then
   exit 2
 fi
 missing=()
-for tool in go git kubectl skopeo podman curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+for tool in go git kubectl skopeo podman curl flock openssl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if ((${#missing[@]})); then
   echo "ci-workflows: missing ${missing[*]} (scripts/setup.sh installs podman and skopeo; Go builds act)" >&2
   exit 1
@@ -50,8 +50,9 @@ fi
 results=".cache/workflow-results.json"
 rm -f "$results"
 say "npm run test:workflows ${args[*]:-}"
+# One real node per machine: the flows start the cluster (its node) under the machine's lock.
 WORKFLOW_FLOWS_REQUIRED=1 E2E_CLUSTER_ARGOCD=1 KEEP_TEST_IMAGES=1 \
-  npm run --silent test:workflows -- --json --outputFile="$results" "${args[@]}"
+  flock /tmp/real-node.lock npm run --silent test:workflows -- --json --outputFile="$results" "${args[@]}"
 rc=$?
 # shellcheck disable=SC2016 # the single-quoted text is JavaScript
 if ! node -e '
