@@ -1,15 +1,19 @@
 // Cold start of each bundled action: from spawning `node dist/index.cjs` to its first line on stdout,
 // and to its exit, with an invalid input so it stops right after loading and validating (the runner pays
 // this load time on every step). Median of RUNS runs after one warm-up (page cache); goal < 300 ms.
-import { spawn } from 'node:child_process';
+// On the Node 24 the runner uses for `runs.using: node24` (tools/node24), not the machine's Node.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { node24 } from '../tests/helpers/node24.js';
+import { median, sampleNode } from './timing.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const GOAL_MS = 300;
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const node = node24();
 
 // One input per action that fails validation at once (the same path every real run goes through first).
 const badInput: Record<string, Record<string, string>> = {
@@ -20,33 +24,6 @@ const badInput: Record<string, Record<string, string>> = {
   promote: {},
   'verify-rollout': {},
 };
-
-interface Sample {
-  firstLineMs: number;
-  exitMs: number;
-}
-
-function once(bundle: string, env: NodeJS.ProcessEnv, args: string[] = [bundle]): Promise<Sample> {
-  return new Promise((resolvePromise, reject) => {
-    const start = process.hrtime.bigint();
-    let firstLineMs: number | undefined;
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    child.stdout.on('data', () => {
-      firstLineMs ??= Number(process.hrtime.bigint() - start) / 1e6;
-    });
-    child.on('error', reject);
-    child.on('close', () => {
-      const exitMs = Number(process.hrtime.bigint() - start) / 1e6;
-      resolvePromise({ firstLineMs: firstLineMs ?? exitMs, exitMs });
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'cold-start-'));
 writeFileSync(join(dir, 'output'), '');
@@ -61,7 +38,7 @@ const baseEnv: NodeJS.ProcessEnv = {
 };
 
 console.log(
-  `node ${process.version}, ${RUNS} runs per action after one warm-up, goal < ${GOAL_MS} ms to the first line`,
+  `node ${spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim()}, ${RUNS} runs per action after one warm-up, goal < ${GOAL_MS} ms to the first line`,
 );
 console.log(
   `${'action'.padEnd(16)} ${'size KiB'.padStart(9)} ${'first line'.padStart(11)} ${'exit'.padStart(9)} ${'min-max first'.padStart(15)}`,
@@ -71,9 +48,7 @@ try {
   // Node itself, for scale: what no bundle can go below on this machine right now.
   const empty = join(dir, 'empty.cjs');
   writeFileSync(empty, '');
-  await once(empty, baseEnv);
-  const bare: number[] = [];
-  for (let i = 0; i < RUNS; i++) bare.push((await once(empty, baseEnv)).exitMs);
+  const bare = (await sampleNode([empty], RUNS, baseEnv, node)).map((s) => s.exitMs);
   console.log(
     `${'(node, empty)'.padEnd(16)} ${'0'.padStart(9)} ${''.padStart(11)} ${`${median(bare).toFixed(0)} ms`.padStart(9)}`,
   );
@@ -84,9 +59,7 @@ try {
       continue;
     }
     const env = { ...baseEnv, ...inputs };
-    await once(bundle, env);
-    const samples: Sample[] = [];
-    for (let i = 0; i < RUNS; i++) samples.push(await once(bundle, env));
+    const samples = await sampleNode([bundle], RUNS, env, node);
     const first = samples.map((s) => s.firstLineMs);
     const m = median(first);
     if (m >= GOAL_MS) slow += 1;
@@ -99,9 +72,7 @@ try {
       .sort()) {
       const file = join(root, 'actions', name, 'dist', chunk);
       const loader = ['-e', `require(${JSON.stringify(file)})`];
-      await once(file, env, loader);
-      const loads: number[] = [];
-      for (let i = 0; i < RUNS; i++) loads.push((await once(file, env, loader)).exitMs);
+      const loads = (await sampleNode(loader, RUNS, env, node)).map((s) => s.exitMs);
       console.log(
         `${`  + ${chunk}`.padEnd(16)} ${(statSync(file).size / 1024).toFixed(0).padStart(9)} ${''.padStart(11)} ${`${median(loads).toFixed(0)} ms`.padStart(9)}  (node + load, when the run needs it)`,
       );

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bumpOverlay } from '../gitops/flows/bump.js';
-import type { BumpOptions } from '../gitops/flows/bump.js';
-import { createGitFixture } from '../tests/helpers/git-fixture.js';
+import { setImage } from '../gitops/rules/kustomization.js';
+import { createGitFixture, fixtureBump } from '../tests/helpers/git-fixture.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const CLONE_RUNS = Number(process.env.BENCH_CLONE_RUNS ?? 10);
@@ -24,18 +24,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 const fx = await createGitFixture({ appCommits: RUNS + 2 * CLONE_RUNS + 2 });
-const opts = (repo: string, sha: string): BumpOptions => ({
-  repo,
-  overlay: 'overlays/minikube',
-  image: {
-    name: 'score-api',
-    newName: '127.0.0.1:5000/score-api',
-    newTag: sha,
-    digest: `sha256:${sha}${sha.slice(0, 24)}`,
-  },
-  sourceCommit: sha,
-  push: true,
-});
+const opts = (repo: string, sha: string) => fixtureBump(repo, sha);
 
 try {
   const clone = await fx.clone('bench');
@@ -93,6 +82,20 @@ try {
     }
     console.log(
       `git clone file:// ${label.padEnd(20)} ${stats(times)} (${fx.commits.length + RUNS} commits)`,
+    );
+  }
+  // Parsing is linear: setImage on kustomizations of growing size up to the 1 MiB cap (one long images list).
+  for (const entries of [1000, 4000, 16000]) {
+    let text = 'images:\n';
+    for (let i = 0; i < entries; i += 1) text += `  - name: img${i}\n    newTag: v${i}\n`;
+    const times: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const t0 = performance.now();
+      setImage(text, { name: `img${entries - 1}`, newTag: 'v2' });
+      times.push(performance.now() - t0);
+    }
+    console.log(
+      `setImage on ${(text.length / 1024).toFixed(0).padStart(4)} KiB (${String(entries).padStart(5)} entries) ${stats(times)}`,
     );
   }
 } finally {

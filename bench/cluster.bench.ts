@@ -1,13 +1,14 @@
-// Figures of the local e2e cluster (tests/e2e/cluster): start-up time of up.sh, time for kwok to
-// bring a Deployment of N replicas to complete, time until a bad release is judged failed by
-// evaluateRollout, then the pipeline's headline figures (push to synced, synced to ready, failure to
-// reverted, reverted to recovered) from the same flows as tests/e2e/gitops-flows.test.ts, and
-// tear-down time. Skips (exit 0, reason printed) when the binaries are not built; the headline flows
-// need Argo CD (BENCH_CLUSTER_FLOWS=0 leaves them out). Reuses a running cluster (then start-up is
-// not measured). `npm run bench -- cluster`
+// Figures of the local e2e cluster's real node (tests/e2e/cluster): start-up time of up.sh, time
+// for the node to bring a Deployment of N pause pods to complete and to roll it over, time until an
+// unpullable release is judged failed by evaluateRollout, then the pipeline's headline figures from
+// the same flows as tests/e2e/gitops-flows.test.ts, each under the keep-alive load on the NodePort,
+// against the goals of issue 12, and tear-down time. Skips (exit 0, reason printed) when the
+// binaries are not built; the headline flows need Argo CD (BENCH_CLUSTER_FLOWS=0 leaves them out).
+// Reuses a running cluster (then start-up is not measured). `npm run bench -- cluster`
 import { evaluateRollout } from '../gitops/rules/rollout-status.js';
 import type { RolloutVerdict } from '../gitops/rules/rollout-status.js';
-import { kubeClientFromConfig, selectorOf } from '../gitops/adapters/kube.js';
+import { kubeClientFromConfig } from '../gitops/adapters/kube.js';
+import { selectorOf } from '../gitops/rules/rollout-status.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -21,31 +22,45 @@ import {
 } from '../tests/e2e/cluster/harness.js';
 import type { ClusterHandle } from '../tests/e2e/cluster/harness.js';
 import {
-  commitRelease,
+  LOAD,
   deployRelease,
   formatTimings,
+  goalsFor,
   manualRevert,
   promoteAndMerge,
+  readinessBudgetMs,
 } from '../tests/e2e/cluster/gitops-flows.js';
 import type { FlowTimings } from '../tests/e2e/cluster/gitops-flows.js';
 import { disposeGitopsEnv, setupGitopsEnv } from '../tests/e2e/cluster/gitops-env.js';
 import type { GitopsEnv } from '../tests/e2e/cluster/gitops-env.js';
+import { makeRelease, removeLocalImages, revertSource } from '../tests/e2e/cluster/releases.js';
+import type { Release, ReleaseKind } from '../tests/e2e/cluster/releases.js';
 import { startFakeGithubApi } from '../tests/fakes/fake-github-api.js';
 
-const REPLICAS = Number(process.env.BENCH_CLUSTER_REPLICAS ?? 20);
+const REPLICAS = Number(process.env.BENCH_CLUSTER_REPLICAS ?? 10);
 const FLOWS = process.env.BENCH_CLUSTER_FLOWS !== '0';
 
-/** Column of a headline table: seconds with one decimal, or '-' when the flow has no such phase. */
-function cell(ms: number | undefined): string {
-  return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`;
+/** One row of the headline table. */
+interface Row {
+  flow: string;
+  timings: FlowTimings;
+  goals: ReturnType<typeof goalsFor>;
+  requests?: number;
+  failed?: number;
+}
+
+function cell(ms: number | undefined, goal?: number): string {
+  if (ms === undefined) return '-';
+  const s = `${(ms / 1000).toFixed(1)} s`;
+  return goal === undefined ? s : `${s} ${ms <= goal ? '✓' : '✗'}≤${Math.round(goal / 1000)}`;
 }
 
 /**
- * The pipeline's headline figures: the five flows of the e2e tests (deploy A, update to B, bad C
- * rolled back automatically, manual revert to A, promotion of A to gke by a merged PR), each through
- * the gitops CLI against Argo CD, printed as one table.
+ * The pipeline's headline figures: deploy A, update to B, the three bad releases rolled back,
+ * manual revert to A, promotion of A to gke by a merged PR; each through the gitops CLI against
+ * Argo CD and the real node, the minikube ones under the keep-alive load.
  */
-async function headlineFlows(cluster: ClusterHandle): Promise<void> {
+async function headlineFlows(cluster: ClusterHandle, releases: Release[]): Promise<void> {
   if (!cluster.argocd) {
     console.log(
       'headline flows skipped: Argo CD is not running (tests/e2e/cluster/build.sh argocd)',
@@ -54,53 +69,91 @@ async function headlineFlows(cluster: ClusterHandle): Promise<void> {
   }
   let env: GitopsEnv | undefined;
   const github = await startFakeGithubApi({});
+  const log = (line: string): void => console.error(line);
   try {
     const t = Date.now();
-    env = await setupGitopsEnv(cluster, () => undefined);
-    console.log(`GitOps remote + both Applications Synced/Healthy: ${Date.now() - t} ms`);
-    const rows: [string, FlowTimings][] = [];
-    const a = commitRelease(env, 'A');
-    const deployA = await deployRelease(env, a);
-    rows.push(['deploy A', deployA.timings]);
-    const deployB = await deployRelease(env, commitRelease(env, 'B'));
-    rows.push(['update to B', deployB.timings]);
-    const bad = await deployRelease(env, commitRelease(env, 'C', { corrupt: true }));
-    rows.push([`bad C (${bad.verify.result})`, bad.timings]);
-    const manual = await manualRevert(env, deployB.bump.commit);
-    rows.push(['manual revert to A', manual.timings]);
-    const promotion = await promoteAndMerge(env, github);
-    rows.push(['promote A to gke', promotion.timings]);
-    const results = [deployA, deployB, bad].map((o) => o.verify.result);
-    results.push(manual.verify.result, promotion.verify.result);
-    if (results.join() !== 'healthy,healthy,rolled-back,healthy,healthy')
-      throw new Error(`unexpected verdicts: ${results.join(', ')}`);
+    env = await setupGitopsEnv(cluster, log);
+    const e = env;
+    console.log(
+      `GitOps remote + release 0 built + both Applications Healthy: ${Date.now() - t} ms`,
+    );
+    const budget = await readinessBudgetMs(e);
+    const rows: Row[] = [];
+    const verdicts: string[] = [];
+    const release = async (label: string, kind: ReleaseKind) => {
+      const r = await makeRelease(e.work, label, kind, log);
+      e.releases.push(r);
+      return r;
+    };
+    const deploy = async (flow: string, label: string, kind: ReleaseKind) => {
+      const r = await release(label, kind);
+      const out = await deployRelease(e, r);
+      if (kind !== 'good') revertSource(e.work, r);
+      verdicts.push(out.verify.result);
+      rows.push({
+        flow: kind === 'good' ? flow : `${flow} (${out.verify.result})`,
+        timings: out.timings,
+        goals: goalsFor(kind, budget),
+        requests: out.load.sent,
+        failed: out.load.failed,
+      });
+      return { r, out };
+    };
+    const { r: a } = await deploy('deploy A', 'A', 'good');
+    const { out: deployB } = await deploy('update to B', 'B', 'good');
+    await deploy('(a) crash at start', 'Ca', 'crash-at-start');
+    await deploy('(b) never ready', 'Cb', 'never-ready');
+    await deploy('(c) unpullable', 'Cc', 'unpullable');
+    const manual = await manualRevert(e, deployB.bump.commit);
+    verdicts.push(manual.verify.result);
+    rows.push({
+      flow: 'manual revert to A',
+      timings: manual.timings,
+      goals: {},
+      requests: manual.load.sent,
+      failed: manual.load.failed,
+    });
+    const promotion = await promoteAndMerge(e, github, a);
+    verdicts.push(promotion.verify.result);
+    rows.push({ flow: 'promote A to gke', timings: promotion.timings, goals: {} });
+    const want = 'healthy,healthy,rolled-back,rolled-back,rolled-back,healthy,healthy';
+    if (verdicts.join() !== want) throw new Error(`unexpected verdicts: ${verdicts.join(', ')}`);
 
-    console.log('\nheadline timings (gitops CLI -> git remote -> Argo CD -> Deployment on kwok):');
+    console.log(
+      `\nheadline timings (gitops CLI -> git remote -> Argo CD -> kubelet; load ${LOAD.ratePerSec} req/s over ${LOAD.connections} keep-alive connections on the NodePort):`,
+    );
     const heads = [
       'push→synced',
       'synced→ready',
       'synced→failed',
-      'fail→reverted',
-      'revert→recovered',
+      'signal→reverted',
+      'reverted→recovered',
+      'requests',
+      'failed',
     ];
-    console.log(`${'flow'.padEnd(24)}${heads.map((h) => h.padStart(18)).join('')}`);
-    for (const [name, f] of rows) {
+    console.log(`${'flow'.padEnd(32)}${heads.map((h) => h.padStart(19)).join('')}`);
+    for (const r of rows) {
+      const t = r.timings;
       const cells = [
-        f.pushToSyncedMs,
-        f.syncedToReadyMs,
-        f.syncedToFailedMs,
-        f.failureToRevertedMs,
-        f.revertedToRecoveredMs,
+        cell(t.pushToSyncedMs),
+        cell(t.syncedToReadyMs),
+        cell(t.syncedToFailedMs),
+        cell(t.signalToRevertedMs, r.goals.signalToRevertedMs),
+        cell(t.revertedToRecoveredMs, r.goals.revertedToRecoveredMs),
+        r.requests === undefined ? '-' : String(r.requests),
+        r.failed === undefined ? '-' : String(r.failed),
       ];
-      console.log(`${name.padEnd(24)}${cells.map((ms) => cell(ms).padStart(18)).join('')}`);
+      console.log(`${r.flow.padEnd(32)}${cells.map((c) => c.padStart(19)).join('')}`);
     }
-    for (const [name, f] of rows) console.log(formatTimings(name, f));
+    for (const r of rows) console.log(formatTimings(r.flow, r.timings, r.goals));
     console.log(
-      "synced→ready includes the Deployment's minReadySeconds (10 s per surge step) and verify's 5 s settle window.",
+      `goals (issue 12): (a), (c) reverted ≤ 30 s after the first failure signal; (b) ≤ the readiness probe budget (${budget / 1000} s) + 15 s; every case recovered ≤ 60 s after the revert. ` +
+        "synced→ready includes the Deployment's minReadySeconds and verify's 5 s settle window; promotion has no load (gke's Service has no NodePort).",
     );
   } finally {
     await github.close();
     disposeGitopsEnv(env);
+    releases.push(...(env?.releases ?? []));
   }
 }
 
@@ -111,19 +164,20 @@ async function main(): Promise<void> {
     return;
   }
   const t0 = Date.now();
+  const releases: Release[] = [];
   const cluster = await startCluster();
   const startup = Date.now() - t0;
   try {
     console.log(
       cluster.owned
-        ? `up.sh (cluster start-up): ${startup} ms`
+        ? `up.sh (control plane + real node + Argo CD start-up): ${startup} ms`
         : 'reusing a running cluster: start-up not measured',
     );
     const kube = kubeClientFromConfig({ kubeconfig: cluster.kubeconfig });
     const ns = `bench-${Date.now().toString(36)}`;
     await createNamespace(cluster, ns);
 
-    const manifest = (image: string): string =>
+    const manifest = (image: string, generation: string): string =>
       JSON.stringify({
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -136,8 +190,8 @@ async function main(): Promise<void> {
             rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' },
           },
           template: {
-            metadata: { labels: { app: 'bench' } },
-            spec: { containers: [{ name: 'app', image }] },
+            metadata: { labels: { app: 'bench' }, annotations: { generation } },
+            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image }] },
           },
         },
       });
@@ -150,61 +204,46 @@ async function main(): Promise<void> {
       ]);
       return evaluateRollout({ deployment, replicaSets, pods });
     };
+    const until = async (state: RolloutVerdict['state']): Promise<RolloutVerdict> =>
+      waitFor(
+        state,
+        async () => {
+          const v = await verdict();
+          return v.state === state ? v : undefined;
+        },
+        { timeoutMs: 180_000, pollMs: 200 },
+      );
 
     let t = Date.now();
-    await kubectl(cluster, ['apply', '-f', '-'], manifest('127.0.0.1:5000/score-api:good'));
-    await waitFor(
-      'complete',
-      async () => ((await verdict()).state === 'complete' ? true : undefined),
-      { timeoutMs: 180_000, pollMs: 200 },
-    );
-    console.log(`deployment of ${REPLICAS} replicas complete: ${Date.now() - t} ms`);
-
-    t = Date.now();
-    await kubectl(cluster, [
-      'set',
-      'image',
-      'deployment/bench',
-      '-n',
-      ns,
-      'app=127.0.0.1:5000/score-api:good-2',
-    ]);
-    await waitFor(
-      'complete',
-      async () => ((await verdict()).state === 'complete' ? true : undefined),
-      { timeoutMs: 180_000, pollMs: 200 },
-    );
+    await kubectl(cluster, ['apply', '-f', '-'], manifest(cluster.pauseImage, '1'));
+    await until('complete');
     console.log(
-      `rolling update of ${REPLICAS} replicas (maxUnavailable 0, maxSurge 25%) complete: ${Date.now() - t} ms`,
+      `deployment of ${REPLICAS} pause pods on the real node complete: ${Date.now() - t} ms`,
     );
 
     t = Date.now();
-    await kubectl(cluster, [
-      'set',
-      'image',
-      'deployment/bench',
-      '-n',
-      ns,
-      'app=127.0.0.1:5000/score-api:bad',
-    ]);
-    const failed = await waitFor(
-      'failed',
-      async () => {
-        const v = await verdict();
-        return v.state === 'failed' ? v : undefined;
-      },
-      { timeoutMs: 120_000, pollMs: 200 },
-    );
+    await kubectl(cluster, ['apply', '-f', '-'], manifest(cluster.pauseImage, '2'));
+    await until('complete');
     console.log(
-      `bad release judged failed (${failed.state === 'failed' ? failed.reason : ''}): ${Date.now() - t} ms`,
+      `rolling update of ${REPLICAS} pods (maxUnavailable 0, maxSurge 25%) complete: ${Date.now() - t} ms`,
+    );
+
+    t = Date.now();
+    // A well-formed pin whose digest the registry does not have.
+    const missing = `${cluster.pauseImage.split(':')[0]}@sha256:${'0'.repeat(63)}1`;
+    await kubectl(cluster, ['apply', '-f', '-'], manifest(missing, '3'));
+    const failed = await until('failed');
+    console.log(
+      `unpullable release judged failed (${failed.state === 'failed' ? failed.reason : ''}): ${Date.now() - t} ms`,
     );
     await kubectl(cluster, ['delete', 'namespace', ns, '--wait=false']);
-    if (FLOWS) await headlineFlows(cluster);
+    if (FLOWS) await headlineFlows(cluster, releases);
     else console.log('headline flows skipped: BENCH_CLUSTER_FLOWS=0');
   } finally {
     const t = Date.now();
     await stopCluster(cluster);
     if (cluster.owned) console.log(`down.sh: ${Date.now() - t} ms`);
+    await removeLocalImages(releases, (line) => console.error(line));
   }
   const times = join(CLUSTER_SCRIPTS, '..', '..', '..', '.cache', 'logs', 'build-times.log');
   try {

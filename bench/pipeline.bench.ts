@@ -10,8 +10,9 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { containerEngineEnv } from '../gitops/adapters/container-engine.js';
 import { bumpStage } from '../scripts/pipeline/bump-stage.js';
-import { Redactor } from '../scripts/pipeline/redact.js';
+import { Redactor } from '../gitops/rules/redact.js';
 import type { PipelineConfig } from '../scripts/pipeline/defaults.js';
 import type { PipelineResult } from '../scripts/pipeline/report.js';
 
@@ -187,7 +188,7 @@ try {
       execFileSync(
         'docker',
         ['rmi', '--force', ref, ref.replace(/:([0-9a-f]{7})[0-9a-f]{33}$/, ':$1')],
-        { stdio: 'ignore' },
+        { env: containerEngineEnv(), stdio: 'ignore' },
       );
     } catch (err) {
       const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim();

@@ -1,19 +1,36 @@
 // score-api throughput and latency on loopback: single-row POST /score and v2 infer against the bundled
-// service (the file the image runs), time from process start to /readyz 200, RSS after load; then the same
-// load on a bare express JSON echo, a node:http JSON echo and a ten-line Flask /score for comparison.
-// Goals: >= 10,000 req/s, p99 < 20 ms, ready < 1 s, RSS < 100 MB. Env: BENCH_DURATION (s, default 10),
-// BENCH_CONNECTIONS (default 32). Every load is time-bounded; every process started here is stopped.
+// service (the file the image runs), time from process start to /readyz 200, RSS idle and after load;
+// then sustained worst-case requests (every one at the caps) from many connections at once, with the
+// peak RSS against the Deployment's memory limit; then the same single-row load on a bare express JSON
+// echo, a node:http JSON echo and a ten-line Flask /score for comparison.
+// Goals: >= 10,000 req/s, p99 < 20 ms, ready < 1 s, RSS after load < 100 MB, worst-case peak under the
+// memory limit. Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32),
+// BENCH_WORST_CONNECTIONS (default 64), SERVICE_NODE (the node binary that runs the service and the
+// echo servers; default the image's Node 24 from tools/node24). Every load is time-bounded; every process started here is
+// stopped.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { node24 } from '../tests/helpers/node24.js';
+import { parseAllDocuments } from 'yaml';
+import {
+  MAX_BODY_BYTES,
+  MAX_CONNECTIONS,
+  MAX_IN_FLIGHT_BYTES,
+  MAX_RESPONSE_BYTES,
+  MAX_ROWS,
+} from '../service/src/limits.js';
 
 const execFileP = promisify(execFile);
 
 const root = new URL('../', import.meta.url).pathname;
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const worstConnections = Number(process.env.BENCH_WORST_CONNECTIONS ?? 64);
+// The servers run on the image's Node (24); the load generator and the bundler on the machine's.
+const serviceNode = process.env.SERVICE_NODE || node24();
 const work = mkdtempSync(join(tmpdir(), 'score-api-bench-'));
 const bundleDir = join(work, 'bundle');
 const ROW = [5.1, 3.5, 1.4, 0.2];
@@ -21,6 +38,11 @@ const SCORE_BODY = JSON.stringify({ X: ROW });
 const INFER_BODY = JSON.stringify({
   inputs: [{ name: 'input-0', datatype: 'FP32', shape: [1, 4], data: ROW }],
 });
+/** The costliest request the caps allow: MAX_ROWS rows (the largest answer), padded to the body cap. */
+function worstCaseBody(): string {
+  const rows = JSON.stringify({ X: Array.from({ length: MAX_ROWS }, () => ROW), pad: '' });
+  return rows.replace('"pad":""', `"pad":"${'x'.repeat(MAX_BODY_BYTES - rows.length)}"`);
+}
 
 interface Load {
   rps: number;
@@ -100,21 +122,24 @@ async function stop(child: ChildProcess): Promise<void> {
  * Asynchronously: while it runs, this process must keep draining the servers' log pipes, or a server
  * would buffer its unread log lines in memory (inflating its RSS) or block on them.
  */
-async function load(url: string, body: string): Promise<Load> {
+async function load(url: string, body: string, conns = connections): Promise<Load> {
+  // A file, not -b: one argv string may not exceed 128 KiB (MAX_ARG_STRLEN).
+  const bodyFile = join(work, 'autocannon-body.json');
+  writeFileSync(bodyFile, body);
   const res = await execFileP(
     process.execPath,
     [
       join(root, 'node_modules/autocannon/autocannon.js'),
       '-c',
-      String(connections),
+      String(conns),
       '-d',
       String(duration),
       '-m',
       'POST',
       '-H',
       'content-type=application/json',
-      '-b',
-      body,
+      '-i',
+      bodyFile,
       '--json',
       url,
     ],
@@ -135,10 +160,35 @@ async function load(url: string, body: string): Promise<Load> {
   };
 }
 
-function rssMb(pid: number): number {
+/** Resident set size of `pid` in MiB (the unit of the Deployment's memory limit). */
+function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   return kb / 1024;
+}
+
+/** Runs `work` while sampling `pid`'s RSS every 50 ms; resolves with its result and the peak. */
+async function withPeakRss<T>(pid: number, work: Promise<T>): Promise<{ result: T; peak: number }> {
+  let peak = rssMiB(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 50);
+  try {
+    return { result: await work, peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The score-api container's memory limit in deploy/deployment.yaml, in MiB. */
+function memoryLimitMiB(): number {
+  const text = readFileSync(join(root, 'deploy/deployment.yaml'), 'utf8');
+  const deployment = parseAllDocuments(text)[0]?.toJS() as {
+    spec: { template: { spec: { containers: { resources: { limits: { memory: string } } }[] } } };
+  };
+  const limit = deployment.spec.template.spec.containers[0]?.resources.limits.memory ?? '';
+  const mi = /^(\d+)Mi$/.exec(limit)?.[1];
+  if (mi === undefined)
+    throw new Error(`deploy/deployment.yaml: memory limit ${limit} is not in Mi`);
+  return Number(mi);
 }
 
 const fmt = (l: Load) =>
@@ -159,9 +209,16 @@ let nextPort = 20_000 + (process.pid % 20_000);
 const port = () => (nextPort += 1);
 
 async function main(): Promise<void> {
+  const serviceNodeVersion = spawnSync(serviceNode, ['--version'], {
+    encoding: 'utf8',
+  }).stdout.trim();
   console.log(
-    `score-api bench: ${duration} s per load, ${connections} connections, node ${process.version}, ` +
-      `${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1)} (other work on the machine skews every figure)`,
+    `score-api bench: ${duration} s per load, ${connections} connections, service on node ${serviceNodeVersion} ` +
+      `(${serviceNode}), ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1)} (other work on the machine skews every figure)`,
+  );
+  console.log(
+    `caps: body ${MAX_BODY_BYTES} B, rows ${MAX_ROWS}, response ${MAX_RESPONSE_BYTES} B, ` +
+      `in flight ${MAX_IN_FLIGHT_BYTES} B, connections ${MAX_CONNECTIONS}`,
   );
   const bundled = spawnSync(process.execPath, ['service/scripts/bundle.mjs', '--out', bundleDir], {
     cwd: root,
@@ -175,7 +232,7 @@ async function main(): Promise<void> {
   console.log(`node flags (from the Dockerfile CMD): ${nodeFlags.join(' ') || 'none'}`);
   const svc = await startServer(
     'score-api',
-    process.execPath,
+    serviceNode,
     [...nodeFlags, join(bundleDir, 'main.mjs')],
     {
       PORT: String(svcPort),
@@ -187,7 +244,8 @@ async function main(): Promise<void> {
     '/readyz',
   );
   console.log(`start -> /readyz 200: ${svc.readyMs.toFixed(0)} ms (goal < 1000 ms)`);
-  console.log(`RSS idle: ${rssMb(svc.child.pid as number).toFixed(1)} MB`);
+  const pid = svc.child.pid as number;
+  const rssIdle = rssMiB(pid);
   results['score-api POST /score (1 row)'] = await load(
     `http://127.0.0.1:${svcPort}/score`,
     SCORE_BODY,
@@ -196,7 +254,16 @@ async function main(): Promise<void> {
     `http://127.0.0.1:${svcPort}/v2/models/iris-classifier/infer`,
     INFER_BODY,
   );
-  const rss = rssMb(svc.child.pid as number);
+  const rss = rssMiB(pid);
+
+  // Worst case, sustained: every request at the caps from many connections at once.
+  const worst = await withPeakRss(
+    pid,
+    load(`http://127.0.0.1:${svcPort}/score`, worstCaseBody(), worstConnections),
+  );
+  results[`score-api worst case (${MAX_ROWS} rows, 1 MiB, ${worstConnections} conns)`] =
+    worst.result;
+  const rssAfterWorst = rssMiB(pid);
   await stop(svc.child);
 
   // The same JSON round trip without the service: what express itself and node:http cost on this machine.
@@ -217,7 +284,7 @@ createServer((req, res) => { if (req.method === 'GET') { res.end('ok'); return; 
     const file = join(work, `${name.split(' ')[0]}.mjs`);
     writeFileSync(file, source);
     const p = port();
-    const s = await startServer(name, process.execPath, [file], { PORT: String(p) }, p, '/ready');
+    const s = await startServer(name, serviceNode, [file], { PORT: String(p) }, p, '/ready');
     results[name] = await load(`http://127.0.0.1:${p}/score`, SCORE_BODY);
     await stop(s.child);
   }
@@ -267,7 +334,7 @@ app.run(host="127.0.0.1", port=int(os.environ["PORT"]), threaded=True)
     const sp = port();
     const again = await startServer(
       'score-api',
-      process.execPath,
+      serviceNode,
       [...nodeFlags, join(bundleDir, 'main.mjs')],
       { PORT: String(sp), MODEL_PATH: join(bundleDir, 'model/model.json'), DRAIN_DELAY_MS: '0' },
       sp,
@@ -282,7 +349,12 @@ app.run(host="127.0.0.1", port=int(os.environ["PORT"]), threaded=True)
 
   console.log('');
   for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(48)} ${fmt(r)}`);
-  console.log(`RSS after load: ${rss.toFixed(1)} MB (goal < 100 MB)`);
+  const limit = memoryLimitMiB();
+  const mib = (v: number) => `${v.toFixed(1)} MiB`;
+  console.log(
+    `RSS: idle ${mib(rssIdle)}; after load ${mib(rss)} (goal < 100); worst case peak ${mib(worst.peak)}, ` +
+      `after ${mib(rssAfterWorst)} (memory limit ${limit} MiB, deploy/deployment.yaml)`,
+  );
   const score = results['score-api POST /score (1 row)'] as Load;
   const ratio = (name: string) => {
     const other = results[name];
@@ -294,7 +366,8 @@ app.run(host="127.0.0.1", port=int(os.environ["PORT"]), threaded=True)
   console.log(flaskNote);
   console.log(
     `goals: >= 10000 req/s ${score.rps >= 10_000 ? 'met' : 'NOT met'}; p99 < 20 ms ${score.p99 < 20 ? 'met' : 'NOT met'}; ` +
-      `ready < 1 s ${svc.readyMs < 1000 ? 'met' : 'NOT met'}; RSS < 100 MB ${rss < 100 ? 'met' : 'NOT met'}`,
+      `ready < 1 s ${svc.readyMs < 1000 ? 'met' : 'NOT met'}; RSS after load < 100 MiB ${rss < 100 ? 'met' : 'NOT met'}; ` +
+      `worst-case peak under the limit ${worst.peak < limit ? 'met' : 'NOT met'}`,
   );
 }
 

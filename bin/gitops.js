@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// Runs the gitops CLI from its TypeScript source, so `npx gitops` works in a fresh clone without a build step.
-import { register } from 'tsx/esm/api';
+// The gitops CLI: runs the compiled bundle in dist/cli (npm run bundle builds it; check-dist keeps it current).
+import { main } from '../dist/cli/index.js';
 
-register();
-const { main } = await import('../gitops/cli/index.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -15,10 +15,46 @@ export class GitopsError extends Error {
 export class InputError extends GitopsError {
   constructor(
     readonly input: string,
-    message: string,
+    readonly detail: string,
     hint?: string,
   ) {
-    super(`${input}: ${message}`, 'INVALID_INPUT', hint);
+    super(`${input}: ${detail}`, 'INVALID_INPUT', hint);
+  }
+}
+
+/**
+ * Runs `fn` and re-labels an InputError from the core with the caller's name for that input (a CLI flag, an
+ * action input), so the core alone validates and the user still reads the name they typed.
+ */
+export async function withInputNames<T>(
+  names: Record<string, string>,
+  fn: () => Promise<T> | T,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const name = err instanceof InputError ? names[err.input] : undefined;
+    if (!name || !(err instanceof InputError)) throw err;
+    throw new InputError(name, err.detail, err.hint);
+  }
+}
+
+/** A call to an HTTP API (GitHub, Kubernetes) failed; `status` is 0 when the server was not reached. */
+export class ApiCallError extends GitopsError {
+  constructor(
+    readonly operation: string,
+    readonly status: number,
+    detail: string,
+    code: string,
+    hint: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${operation} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`,
+      code,
+      hint,
+      options,
+    );
   }
 }
 

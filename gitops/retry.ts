@@ -18,20 +18,6 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Thrown when every attempt failed; `cause` is the last error, `attempts` how many were made. */
-export class RetryExhaustedError extends Error {
-  constructor(
-    readonly attempts: number,
-    readonly lastError: unknown,
-  ) {
-    super(
-      `gave up after ${attempts} attempt(s): ${lastError instanceof Error ? lastError.message : String(lastError)}`,
-      { cause: lastError },
-    );
-    this.name = 'RetryExhaustedError';
-  }
-}
-
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

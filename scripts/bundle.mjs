@@ -1,4 +1,9 @@
-// Bundles every custom action (actions/<name>/src/index.ts) into its committed actions/<name>/dist/index.cjs.
+// Bundles every custom action (actions/<name>/src/index.ts) into its committed actions/<name>/dist/index.cjs,
+// and the gitops CLI (gitops/cli/index.ts) into dist/cli/, which bin/gitops.js runs.
+//
+// The CLI is ES modules split per command (esbuild splitting): `gitops --help` parses only the small entry,
+// and a command's module (with yaml, or the Kubernetes client for verify) loads when that command runs. Its
+// npm dependencies stay external: the package installs them (package.json dependencies).
 //
 // Why CommonJS: @actions/core 3 and @actions/github 9 are ESM-only, but an ESM-format bundle of them
 // crashes at load on `Dynamic require of "net"`; esbuild's CJS output runs them. The root package.json
@@ -12,16 +17,23 @@
 // A chunk repeats the small shared modules it uses (errors.ts...): code must not rely on `instanceof`
 // across the chunk boundary (runAction formats errors by shape for this reason).
 //
-// Usage: node scripts/bundle.mjs [--outdir-root DIR] [--quiet] [action ...]
-//   --outdir-root DIR  write DIR/<name>/dist/index.cjs instead of actions/<name>/dist/index.cjs (check-dist uses this)
+// Usage: node scripts/bundle.mjs [--outdir-root DIR] [--quiet] [action|cli ...]
+//   --outdir-root DIR  write DIR/actions/<name>/dist/ and DIR/dist/cli/ instead of the repository's (check-dist uses this)
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const actionsDir = join(root, 'actions');
+
+/** Bytes of a file, or of every file below a directory. */
+function sizeOf(path) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((sum, f) => sum + sizeOf(join(path, f)), 0);
+}
 
 /** The actions that have an entry point, in a stable order. */
 export function listActions() {
@@ -106,32 +118,61 @@ export function buildOptions(name, outfile, entry = 'index.ts') {
   };
 }
 
+/** esbuild options for the CLI: ESM, one chunk per lazily imported command, dependencies external. */
+export function cliBuildOptions(outdir) {
+  return {
+    absWorkingDir: root,
+    entryPoints: { index: join(root, 'gitops', 'cli', 'index.ts') },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    chunkNames: 'chunks/[name]-[hash]',
+    minify: false,
+    keepNames: true,
+    legalComments: 'none',
+    sourcemap: false,
+    charset: 'utf8',
+    logLevel: 'silent',
+    write: true,
+  };
+}
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { 'outdir-root': { type: 'string' }, quiet: { type: 'boolean', default: false } },
   });
-  const known = listActions();
+  const known = [...listActions(), 'cli'];
   const unknown = positionals.filter((name) => !known.includes(name));
   if (unknown.length) {
     console.error(`bundle: unknown action(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
     process.exit(2);
   }
   const names = positionals.length ? positionals : known;
-  const outRoot = values['outdir-root'] ? resolve(values['outdir-root']) : actionsDir;
+  const outRoot = values['outdir-root'] ? resolve(values['outdir-root']) : root;
   const started = Date.now();
-  const jobs = names.flatMap((name) => [
-    { name, entry: 'index.ts', outfile: join(outRoot, name, 'dist', 'index.cjs') },
-    ...listChunks(name).map((chunk) => ({
-      name,
-      entry: `${chunk}.chunk.ts`,
-      outfile: join(outRoot, name, 'dist', `${chunk}.cjs`),
-    })),
-  ]);
+  const cliDir = join(outRoot, 'dist', 'cli');
+  const jobs = names.flatMap((name) =>
+    name === 'cli'
+      ? [{ name, outfile: cliDir, options: cliBuildOptions(cliDir) }]
+      : [
+          { name, entry: 'index.ts', outfile: join(outRoot, 'actions', name, 'dist', 'index.cjs') },
+          ...listChunks(name).map((chunk) => ({
+            name,
+            entry: `${chunk}.chunk.ts`,
+            outfile: join(outRoot, 'actions', name, 'dist', `${chunk}.cjs`),
+          })),
+        ],
+  );
   const results = await Promise.allSettled(
-    jobs.map(async ({ name, entry, outfile }) => {
-      mkdirSync(dirname(outfile), { recursive: true });
-      const result = await esbuild.build(buildOptions(name, outfile, entry));
+    jobs.map(async ({ name, entry, outfile, options }) => {
+      if (options) rmSync(outfile, { recursive: true, force: true });
+      else mkdirSync(dirname(outfile), { recursive: true });
+      const result = await esbuild.build(options ?? buildOptions(name, outfile, entry));
       return { name, outfile, warnings: result.warnings };
     }),
   );
@@ -152,7 +193,7 @@ async function main() {
       console.error(`bundle: ${name} warnings\n${text.join('\n')}`);
     }
     if (!values.quiet) {
-      const kib = (statSync(res.value.outfile).size / 1024).toFixed(1);
+      const kib = (sizeOf(res.value.outfile) / 1024).toFixed(1);
       console.log(`bundle: ${relative(root, res.value.outfile)} ${kib} KiB`);
     }
   }

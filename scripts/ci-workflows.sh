@@ -51,7 +51,7 @@ results=".cache/workflow-results.json"
 rm -f "$results"
 say "npm run test:workflows ${args[*]:-}"
 # One real node per machine: the flows start the cluster (its node) under the machine's lock.
-WORKFLOW_FLOWS_REQUIRED=1 E2E_CLUSTER_ARGOCD=1 KEEP_TEST_IMAGES=1 \
+CI=true E2E_CLUSTER_ARGOCD=1 KEEP_TEST_IMAGES=1 \
   flock /tmp/real-node.lock npm run --silent test:workflows -- --json --outputFile="$results" "${args[@]}"
 rc=$?
 # shellcheck disable=SC2016 # the single-quoted text is JavaScript

@@ -32,8 +32,15 @@ fi
 
 mkdir -p "$bin_dir"
 start=$(date +%s)
-# CGO off gives a static binary that runs on any Linux runner.
-CGO_ENABLED=0 GOBIN="$bin_dir" go install "github.com/rhysd/actionlint/cmd/actionlint@$version" >&2
+echo "install-actionlint: building actionlint $version from its Go module into $bin_dir (once)" >&2
+# CGO off gives a static binary that runs on any Linux runner. Go's own download lines go to a log,
+# shown only when the build fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! CGO_ENABLED=0 GOBIN="$bin_dir" go install "github.com/rhysd/actionlint/cmd/actionlint@$version" >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "install-actionlint: go install github.com/rhysd/actionlint/cmd/actionlint@$version failed" >&2
+  exit 1
+fi
 echo "install-actionlint: built actionlint $version in $(( $(date +%s) - start ))s" >&2
-"$bin" -version >&2
 echo "$bin"

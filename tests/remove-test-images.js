@@ -2,8 +2,8 @@
 // Not in each file's afterAll: removing an image can prune cached layers that another file's build
 // of the same Dockerfile is using at that moment ("layer not known"), which fails that build.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { tsImport } from 'tsx/esm/api';
 
 const execFileP = promisify(execFile);
 // Repositories only the tests use (tests/integration/{pipeline,service,core,actions}).
@@ -14,11 +14,12 @@ export default async function removeTestImages() {
   // Several checkouts on one machine share one podman: a teardown here must not delete the images
   // another checkout's tests are running.
   if (process.env.KEEP_TEST_IMAGES === '1') return;
-  const env = { ...process.env };
-  if (!env.DOCKER_HOST && existsSync('/run/podman/podman.sock')) {
-    env.DOCKER_HOST = 'unix:///run/podman/podman.sock';
-    env.DOCKER_API_VERSION ??= '1.41';
-  }
+  // A global teardown is plain JavaScript outside Jest's transform: tsx loads the TypeScript helper.
+  const { containerEngineEnv } = await tsImport(
+    '../gitops/adapters/container-engine.ts',
+    import.meta.url,
+  );
+  const env = containerEngineEnv();
   try {
     const { stdout } = await execFileP(
       'docker',

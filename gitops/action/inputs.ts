@@ -1,10 +1,13 @@
 // Typed readers for GitHub Action inputs. Every reader throws InputError naming the input and what was
 // expected, so an action rejects bad input before it has touched git, the registry or the cluster.
 // Inputs come through a plain function so the same readers work on @actions/core and on test data.
+// The domain rules (branch, SHA, tag, digest, image, Kubernetes names) are the core's own checks
+// (rules/); a reader only names the input.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { isCommitSha, isDigest, isValidTag, parseImageRef } from '../rules/image-ref.js';
+import { checkDigest, checkTag, parseImageRef } from '../rules/image-ref.js';
+import { checkBranch, checkCommitSha, checkKubeName } from '../rules/names.js';
 import type { ImageRef } from '../rules/image-ref.js';
 
 /** Returns the raw value of one input ('' when not given), the way the runner passes it. */
@@ -75,10 +78,7 @@ export class ActionInputs {
 
   /** A git branch name (default `main`); refuses what git would read as an option or a range. */
   branch(name = 'branch'): string {
-    const branch = this.optional(name) ?? 'main';
-    if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..') || branch.startsWith('-'))
-      throw new InputError(name, `expected a branch name, got '${branch}'`);
-    return branch;
+    return checkBranch(this.optional(name) ?? 'main', name);
   }
 
   /** The raw value with its line breaks, for multiline inputs; '' when empty. */
@@ -133,14 +133,7 @@ export class ActionInputs {
 
   /** A full 40-character lowercase hex commit SHA (e.g. GITHUB_SHA). */
   sha(name: string, from: DefaultFrom = {}): string {
-    const value = this.required(name, from, 'a 40-character commit SHA');
-    if (!isCommitSha(value)) {
-      throw new InputError(
-        name,
-        `expected a full 40-character lowercase hex commit SHA, got '${value}'`,
-      );
-    }
-    return value;
+    return checkCommitSha(this.required(name, from, 'a 40-character commit SHA'), name);
   }
 
   /** An image digest, sha256:<64 hex>; undefined when empty and not required. */
@@ -150,22 +143,12 @@ export class ActionInputs {
     const value = opts.required
       ? this.required(name, {}, 'an image digest sha256:<64 hex>')
       : this.optional(name);
-    if (value === undefined) return undefined;
-    if (!isDigest(value))
-      throw new InputError(name, `expected an image digest sha256:<64 hex>, got '${value}'`);
-    return value;
+    return value === undefined ? undefined : checkDigest(value, name);
   }
 
   /** An image tag per the OCI distribution grammar. */
   tag(name: string, from: DefaultFrom = {}): string {
-    const value = this.required(name, from, 'an image tag');
-    if (!isValidTag(value)) {
-      throw new InputError(
-        name,
-        `expected an image tag ([A-Za-z0-9_.-], at most 128 characters), got '${value}'`,
-      );
-    }
-    return value;
+    return checkTag(this.required(name, from, 'an image tag'), name);
   }
 
   /** An image reference; `repositoryOnly` rejects a tag or digest (e.g. "repository without tag"). */
@@ -202,18 +185,7 @@ export class ActionInputs {
 
   /** A Kubernetes object name: a DNS-1123 label (namespaces) or subdomain (most other objects). */
   kubeName(name: string, opts: { label?: boolean } & DefaultFrom = {}): string {
-    const value = this.required(name, opts, 'a Kubernetes name');
-    const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-    const ok = opts.label
-      ? value.length <= 63 && label.test(value)
-      : value.length <= 253 && value.split('.').every((part) => label.test(part));
-    if (!ok) {
-      const what = opts.label
-        ? 'a DNS-1123 label (at most 63 of a-z, 0-9, -)'
-        : 'a DNS-1123 name (a-z, 0-9, -, .)';
-      throw new InputError(name, `expected ${what}, got '${value}'`);
-    }
-    return value;
+    return checkKubeName(this.required(name, opts, 'a Kubernetes name'), name, opts);
   }
 
   /** "owner/repo", as in GITHUB_REPOSITORY. */

@@ -3,7 +3,7 @@
  * plain fetch so a loopback fake or GitHub Enterprise can be targeted with `apiUrl`. The token only ever goes
  * into the Authorization header; errors carry the status and GitHub's message, never request headers.
  */
-import { GitopsError, InputError } from '../errors.js';
+import { ApiCallError, InputError } from '../errors.js';
 
 /** Where and as whom to call the API. */
 export interface GithubTarget {
@@ -28,15 +28,12 @@ export interface PullRequest {
 export const MAX_PR_BODY = 65536;
 
 /** A GitHub API call failed; `status` is 0 when the server was not reached. */
-export class GithubApiError extends GitopsError {
-  constructor(
-    readonly operation: string,
-    readonly status: number,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
+export class GithubApiError extends ApiCallError {
+  constructor(operation: string, status: number, detail: string, options?: { cause?: unknown }) {
     super(
-      `GitHub ${operation} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`,
+      `GitHub ${operation}`,
+      status,
+      detail,
       'GITHUB_API_FAILED',
       status === 401
         ? 'check GITHUB_TOKEN'

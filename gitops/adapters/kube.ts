@@ -12,42 +12,14 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { GitopsError, InputError } from '../errors.js';
-
-/** The cluster reads and writes verify uses; objects are returned as the API's JSON shapes. */
-export interface KubeClient {
-  getDeployment(namespace: string, name: string): Promise<object>;
-  listReplicaSets(namespace: string, selector: string): Promise<object[]>;
-  listPods(namespace: string, selector: string): Promise<object[]>;
-  getApplication(namespace: string, name: string): Promise<object>;
-  /** Asks Argo CD to re-read Git and compare now instead of at its next poll (default every 3 minutes). */
-  refreshApplication(namespace: string, name: string): Promise<void>;
-}
-
-/** A Kubernetes API call failed; carries the HTTP status (0 when the server was not reached). */
-export class KubeApiError extends GitopsError {
-  constructor(
-    readonly operation: string,
-    readonly status: number,
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      `${operation} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`,
-      status === 404 ? 'KUBE_NOT_FOUND' : 'KUBE_API_FAILED',
-      status === 401 || status === 403
-        ? 'check the kubeconfig credentials and the RBAC rules for this user'
-        : status === 404
-          ? 'check the name and namespace'
-          : undefined,
-      options,
-    );
-  }
-}
-
-export const ARGOCD_GROUP = 'argoproj.io';
-export const ARGOCD_VERSION = 'v1alpha1';
-export const ARGOCD_REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+import { InputError } from '../errors.js';
+import {
+  ARGOCD_GROUP,
+  ARGOCD_REFRESH_ANNOTATION,
+  ARGOCD_VERSION,
+  KubeApiError,
+} from './kube-api.js';
+import type { KubeClient } from './kube-api.js';
 
 /** Options for building a client: kubeconfig file and context, or the in-cluster service account. */
 export interface KubeClientOptions {
@@ -163,35 +135,6 @@ export function kubeClientFromKubeConfig(kc: KubeConfig): KubeClient {
       );
     },
   };
-}
-
-/** The label selector string (`k=v,...`) of a Deployment's spec.selector; InputError for an empty selector. */
-export function selectorOf(deployment: object): string {
-  const selector = (
-    deployment as {
-      spec?: {
-        selector?: {
-          matchLabels?: Record<string, string>;
-          matchExpressions?: { key: string; operator: string; values?: string[] }[];
-        };
-      };
-    }
-  ).spec?.selector;
-  const terms = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of selector?.matchExpressions ?? []) {
-    const values = (e.values ?? []).join(',');
-    if (e.operator === 'In') terms.push(`${e.key} in (${values})`);
-    else if (e.operator === 'NotIn') terms.push(`${e.key} notin (${values})`);
-    else if (e.operator === 'Exists') terms.push(e.key);
-    else if (e.operator === 'DoesNotExist') terms.push(`!${e.key}`);
-  }
-  if (terms.length === 0) {
-    throw new InputError(
-      'deployment',
-      'has an empty spec.selector; refusing to list every pod in the namespace',
-    );
-  }
-  return terms.join(',');
 }
 
 async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+/** Renders overlays with the real Kustomize: `kustomize build`, or `kubectl kustomize`. */
 import { existsSync, statSync } from 'node:fs';
 import { GitopsError, InputError, MissingToolError } from '../errors.js';
+import { runProcess } from './process.js';
 
 /** Kustomize ran but could not render the overlay; carries its stderr. */
 export class RenderError extends GitopsError {
@@ -22,25 +23,13 @@ interface RunResult {
   stderr: string;
 }
 
-function run(cmd: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { env: process.env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-          resolve({ code: 'missing', stdout: '', stderr: '' });
-          return;
-        }
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
+async function run(cmd: string, args: string[]): Promise<RunResult> {
+  try {
+    return await runProcess(cmd, args);
+  } catch (err) {
+    if (err instanceof MissingToolError) return { code: 'missing', stdout: '', stderr: '' };
+    throw err;
+  }
 }
 
 /** Which renderer to use: `kustomize build` when installed, else `kubectl kustomize`. */

@@ -3,6 +3,7 @@ import { buildImage } from '../flows/build.js';
 import { InputError } from '../errors.js';
 import type { RegistryAuth } from '../adapters/registry.js';
 import type { CliCommand } from './command.js';
+import { flagOptions } from './command.js';
 import {
   boolFlag,
   listFlag,
@@ -34,19 +35,12 @@ Registry credentials come from REGISTRY_USERNAME / REGISTRY_PASSWORD (or REGISTR
 /** `gitops build`: build, tag and optionally push an image. */
 export const buildCommand: CliCommand = {
   name: 'build',
-  summary: 'build (and push) the image tagged with the commit SHA',
   usage,
-  options: {
-    context: { type: 'string' },
-    image: { type: 'string' },
-    tag: { type: 'string' },
-    file: { type: 'string' },
-    'build-arg': { type: 'string', multiple: true },
-    network: { type: 'string' },
-    source: { type: 'string' },
-    push: { type: 'boolean' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({
+    string: 'context image tag file network source',
+    boolean: 'push json',
+    repeatable: 'build-arg',
+  }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
     const buildArgs: Record<string, string> = {};

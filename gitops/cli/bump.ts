@@ -1,10 +1,12 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { bumpOverlay } from '../flows/bump.js';
-import { InputError } from '../errors.js';
+import { InputError, withInputNames } from '../errors.js';
 import { findToplevel, isGitUrl } from '../adapters/git.js';
-import { isCommitSha, isDigest, isValidTag, parseImageRef } from '../rules/image-ref.js';
+import { parseImageRef } from '../rules/image-ref.js';
+import { MAX_PUSH_ATTEMPTS, isCommitSha } from '../rules/names.js';
 import type { ImageOverride } from '../rules/kustomization.js';
 import type { CliCommand, CliIO } from './command.js';
+import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 
 const usage = `Usage: gitops bump --overlay DIR --image NAME --new-name REF --tag TAG --digest sha256:... [options]
@@ -26,28 +28,39 @@ Options:
   --branch NAME          Branch to commit to (default main)
   --push                 Push the commit (otherwise commit locally only)
   --force                Deploy a SHA even if it was rolled back before
-  --max-attempts N       Push attempts before giving up (default 10)
+  --max-attempts N       Push attempts before giving up (default ${MAX_PUSH_ATTEMPTS})
   --json                 Print one JSON object (status, commit, previous tag and digest, ...)
   -h, --help             Show this help`;
 
-/** Reads the flags into bump inputs, validating each with its flag name. */
+/** The bump inputs' names as flags, for the core's InputErrors. */
+const FLAGS: Record<string, string> = {
+  repo: '--repo',
+  branch: '--branch',
+  overlay: '--overlay',
+  environment: '--environment',
+  sourceCommit: '--source-commit',
+  maxAttempts: '--max-attempts',
+  'image.name': '--image',
+  'image.newName': '--new-name',
+  'image.newTag': '--tag',
+  'image.digest': '--digest',
+};
+
+// The core's complaint about an empty source commit, when none was given and the tag is no commit SHA.
+const MISSING_SOURCE_COMMIT = '--source-commit (required when --tag is not a full commit SHA)';
+
+/** Maps the flags onto the image entry: --new-name may carry the tag and digest (REF:TAG@DIGEST). */
 function readImage(values: Record<string, unknown>): {
   image: ImageOverride;
   sourceCommit: string;
 } {
   const name = requireFlag(values, 'image');
-  parseImageRef(name, '--image');
-  const raw = requireFlag(values, 'new-name');
-  const ref = parseImageRef(raw, '--new-name');
+  const ref = parseImageRef(requireFlag(values, 'new-name'), '--new-name');
   const newName = ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository;
   const tag = stringFlag(values, 'tag') ?? ref.tag;
   const digest = stringFlag(values, 'digest') ?? ref.digest;
   if (!tag) throw new InputError('--tag', 'is required (or give --new-name REF:TAG)');
-  if (!isValidTag(tag))
-    throw new InputError('--tag', `'${tag}' is not a valid tag (up to 128 of [A-Za-z0-9_.-])`);
   if (!digest) throw new InputError('--digest', 'is required (or give --new-name REF@sha256:...)');
-  if (!isDigest(digest))
-    throw new InputError('--digest', `'${digest}' is not sha256:<64 lowercase hex>`);
   if (ref.tag && ref.tag !== tag)
     throw new InputError('--tag', `'${tag}' disagrees with the tag in --new-name (${ref.tag})`);
   if (ref.digest && ref.digest !== digest) {
@@ -56,15 +69,8 @@ function readImage(values: Record<string, unknown>): {
       `'${digest}' disagrees with the digest in --new-name (${ref.digest})`,
     );
   }
-  const sourceCommit = stringFlag(values, 'source-commit') ?? (isCommitSha(tag) ? tag : undefined);
-  if (!sourceCommit)
-    throw new InputError('--source-commit', 'is required when --tag is not a full commit SHA');
-  if (!isCommitSha(sourceCommit)) {
-    throw new InputError(
-      '--source-commit',
-      `'${sourceCommit}' is not a full commit SHA (40 lowercase hex)`,
-    );
-  }
+  // Left empty when it cannot default to the tag: the core then names the tag or this flag as the problem.
+  const sourceCommit = stringFlag(values, 'source-commit') ?? (isCommitSha(tag) ? tag : '');
   return { image: { name, newName, newTag: tag, digest }, sourceCommit };
 }
 
@@ -93,49 +99,41 @@ async function locate(
 /** `gitops bump`: pin an image in an overlay and commit (and push) it. */
 export const bumpCommand: CliCommand = {
   name: 'bump',
-  summary: 'pin an image (tag + digest) in an overlay and commit/push it',
   usage,
-  options: {
-    overlay: { type: 'string' },
-    image: { type: 'string' },
-    'new-name': { type: 'string' },
-    tag: { type: 'string' },
-    digest: { type: 'string' },
-    'source-commit': { type: 'string' },
-    environment: { type: 'string' },
-    repo: { type: 'string' },
-    branch: { type: 'string' },
-    push: { type: 'boolean' },
-    force: { type: 'boolean' },
-    'max-attempts': { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({
+    string: 'overlay image new-name tag digest source-commit environment repo branch max-attempts',
+    boolean: 'push force json',
+  }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
-    const { image, sourceCommit } = readImage(values);
-    const { repo, overlay } = await locate(values, io);
     const attemptsRaw = stringFlag(values, 'max-attempts');
-    if (attemptsRaw !== undefined && !/^[1-9]\d*$/.test(attemptsRaw)) {
+    if (attemptsRaw !== undefined && !/^\d+$/.test(attemptsRaw)) {
       throw new InputError('--max-attempts', `'${attemptsRaw}' must be a positive integer`);
     }
     const push = boolFlag(values, 'push');
-    if (!push && isGitUrl(repo))
-      io.err('gitops bump: without --push the commit stays in a temporary clone and is discarded');
     const environment = stringFlag(values, 'environment');
     const branch = stringFlag(values, 'branch') ?? 'main';
-    const res = await bumpOverlay({
-      repo,
-      branch,
-      overlay,
-      image,
-      sourceCommit,
-      push,
-      force: boolFlag(values, 'force'),
-      log: progressLogger(io, json),
-      ...(environment ? { environment } : {}),
-      ...(attemptsRaw ? { maxAttempts: Number(attemptsRaw) } : {}),
+    const { image, sourceCommit } = readImage(values);
+    const names = sourceCommit ? FLAGS : { ...FLAGS, sourceCommit: MISSING_SOURCE_COMMIT };
+    const res = await withInputNames(names, async () => {
+      const { repo, overlay } = await locate(values, io);
+      if (!push && isGitUrl(repo))
+        io.err(
+          'gitops bump: without --push the commit stays in a temporary clone and is discarded',
+        );
+      return bumpOverlay({
+        repo,
+        branch,
+        overlay,
+        image,
+        sourceCommit,
+        push,
+        force: boolFlag(values, 'force'),
+        log: progressLogger(io, json),
+        ...(environment !== undefined ? { environment } : {}),
+        ...(attemptsRaw !== undefined ? { maxAttempts: Number(attemptsRaw) } : {}),
+      });
     });
-    const ref = `${image.newName}:${image.newTag}@${image.digest}`;
     printOutput(io, json, {
       json: {
         status: res.status,
@@ -144,14 +142,15 @@ export const bumpCommand: CliCommand = {
         pushed: res.pushed,
         attempts: res.attempts,
         message: res.message,
-        overlay,
+        overlay: res.overlay,
+        file: res.file,
         branch,
-        environment: environment ?? overlay.split('/').pop(),
+        environment: res.environment,
         image: image.name,
         newName: image.newName,
         tag: image.newTag,
         digest: image.digest,
-        ref,
+        ref: res.ref,
         sourceCommit,
         previous: res.previous ?? null,
         previousTag: res.previous?.newTag ?? null,
@@ -159,9 +158,11 @@ export const bumpCommand: CliCommand = {
       },
       lines: [
         `${res.status}: ${res.message}`,
-        ...(res.status === 'committed'
-          ? [`commit ${res.commit}${res.pushed ? ` pushed to ${branch}` : ' (not pushed)'}`]
-          : []),
+        ...(res.pushed
+          ? [`commit ${res.commit} pushed to ${branch}`]
+          : res.status === 'committed'
+            ? [`commit ${res.commit} (not pushed)`]
+            : []),
         ...(res.previous
           ? [`previous: ${res.previous.newTag ?? '-'} ${res.previous.digest ?? ''}`.trimEnd()]
           : []),

@@ -11,7 +11,6 @@ export interface CliIO {
 /** One `gitops <name>` sub-command: its flags, its help text, and what it does with the parsed flags. */
 export interface CliCommand {
   name: string;
-  summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   /** Runs the command; returns the process exit code. Throws GitopsError for failures the user can act on. */
@@ -19,4 +18,18 @@ export interface CliCommand {
     values: Record<string, string | boolean | string[] | boolean[] | undefined>,
     io: CliIO,
   ): Promise<number>;
+}
+
+/** parseArgs options from space-separated flag names: string, boolean and repeatable string flags. */
+export function flagOptions(spec: {
+  string?: string;
+  boolean?: string;
+  repeatable?: string;
+}): CliCommand['options'] {
+  const names = (list = ''): string[] => list.split(/\s+/).filter(Boolean);
+  return Object.fromEntries([
+    ...names(spec.string).map((name) => [name, { type: 'string' as const }]),
+    ...names(spec.boolean).map((name) => [name, { type: 'boolean' as const }]),
+    ...names(spec.repeatable).map((name) => [name, { type: 'string' as const, multiple: true }]),
+  ]);
 }

@@ -1,32 +1,53 @@
+/**
+ * The `gitops` command line: finds the command, parses its flags strictly, runs it, and maps errors to
+ * exit codes. Each command's module (and what it pulls in: yaml, the Kubernetes client) is loaded only
+ * when that command runs, so `gitops --help` starts in about the time node itself takes.
+ */
 import { parseArgs } from 'node:util';
-import { describeError } from '../errors.js';
+import { GitopsError, InputError, describeError } from '../errors.js';
 import type { CliCommand, CliIO } from './command.js';
-import { bumpCommand } from './bump.js';
-import { renderCommand } from './render.js';
-import { promoteCommand } from './promote.js';
-import { buildCommand } from './build.js';
-import { verifyCommand } from './verify.js';
-import { revertCommand } from './revert.js';
 
-const commands: CliCommand[] = [
-  bumpCommand,
-  renderCommand,
-  promoteCommand,
-  buildCommand,
-  verifyCommand,
-  revertCommand,
-];
+/** What `gitops --help` lists, in its order. */
+const summaries: Record<string, string> = {
+  bump: 'pin an image (tag + digest) in an overlay and commit/push it',
+  render: 'render an overlay with Kustomize',
+  promote: 'promote the digest of one overlay to another through a pull request',
+  build: 'build (and push) the image tagged with the commit SHA',
+  verify: 'wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure',
+  revert: 'revert a bump or promotion (roll back), once',
+};
+
+/** Each command's module, imported only when that command runs. */
+const loaders: Record<string, () => Promise<CliCommand>> = {
+  bump: async () => (await import('./bump.js')).bumpCommand,
+  render: async () => (await import('./render.js')).renderCommand,
+  promote: async () => (await import('./promote.js')).promoteCommand,
+  build: async () => (await import('./build.js')).buildCommand,
+  verify: async () => (await import('./verify.js')).verifyCommand,
+  revert: async () => (await import('./revert.js')).revertCommand,
+};
 
 function overview(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+  const names = Object.keys(summaries);
+  const width = Math.max(...names.map((n) => n.length));
   return [
     'Usage: gitops <command> [options]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...names.map((n) => `  ${n.padEnd(width)}  ${summaries[n]}`),
     '',
     "Run 'gitops <command> --help' for a command's options.",
   ].join('\n');
+}
+
+function errorJson(err: unknown): Record<string, string> {
+  if (!(err instanceof GitopsError)) return { code: 'INTERNAL', message: describeError(err) };
+  return {
+    code: err.code,
+    message: err.message,
+    ...(err.hint ? { hint: err.hint } : {}),
+    ...(err instanceof InputError ? { input: err.input } : {}),
+  };
 }
 
 const processIO: CliIO = {
@@ -43,11 +64,12 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.out(overview());
     return name ? 0 : 2;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const load = Object.hasOwn(loaders, name) ? loaders[name] : undefined;
+  if (!load) {
     io.err(`gitops: unknown command '${name}'\n\n${overview()}`);
     return 2;
   }
+  const command = await load();
   let values: Record<string, string | boolean | string[] | boolean[] | undefined>;
   try {
     ({ values } = parseArgs({
@@ -68,6 +90,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     return await command.run(values, io);
   } catch (err) {
     io.err(`gitops ${name}: ${describeError(err)}`);
+    // With --json, stdout still holds exactly one object: the error, with its stable code.
+    if (values.json === true) io.out(JSON.stringify({ error: errorJson(err) }));
     return 1;
   }
 }

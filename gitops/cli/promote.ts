@@ -1,6 +1,7 @@
 import type { CliCommand } from './command.js';
+import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
-import { InputError } from '../errors.js';
+import { InputError, withInputNames } from '../errors.js';
 import { parseRepository } from '../adapters/github.js';
 import type { GithubTarget } from '../adapters/github.js';
 import { promote } from '../flows/promote.js';
@@ -29,21 +30,11 @@ The token is read from GITHUB_TOKEN only, never from a flag, and is never printe
 /** `gitops promote`: copy a verified digest from one overlay to another through a pull request. */
 export const promoteCommand: CliCommand = {
   name: 'promote',
-  summary: 'Promote the digest of one overlay to another through a pull request',
   usage,
-  options: {
-    from: { type: 'string' },
-    to: { type: 'string' },
-    image: { type: 'string' },
-    repo: { type: 'string' },
-    branch: { type: 'string' },
-    environment: { type: 'string' },
-    push: { type: 'boolean' },
-    'open-pr': { type: 'boolean' },
-    'github-repo': { type: 'string' },
-    'github-api-url': { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({
+    string: 'from to image repo branch environment github-repo github-api-url',
+    boolean: 'push open-pr json',
+  }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
     const from = requireFlag(values, 'from');
@@ -73,18 +64,29 @@ export const promoteCommand: CliCommand = {
         apiUrl,
       };
     }
-    const res = await promote({
-      repo: stringFlag(values, 'repo') ?? io.cwd,
-      branch: stringFlag(values, 'branch'),
-      from,
-      to,
-      image: stringFlag(values, 'image'),
-      environment: stringFlag(values, 'environment'),
-      push: boolFlag(values, 'push'),
-      openPr,
-      github,
-      log: progressLogger(io, json),
-    });
+    const names = {
+      repo: '--repo',
+      branch: '--branch',
+      from: '--from',
+      to: '--to',
+      image: '--image',
+      environment: '--environment',
+      'open-pr': '--open-pr',
+    };
+    const res = await withInputNames(names, () =>
+      promote({
+        repo: stringFlag(values, 'repo') ?? io.cwd,
+        branch: stringFlag(values, 'branch'),
+        from,
+        to,
+        image: stringFlag(values, 'image'),
+        environment: stringFlag(values, 'environment'),
+        push: boolFlag(values, 'push'),
+        openPr,
+        github,
+        log: progressLogger(io, json),
+      }),
+    );
     const lines = res.changed
       ? [
           `promoted ${res.image.name} ${res.digest} from ${from} to ${to} on ${res.branch} (${res.commit?.slice(0, 12)}${res.pushed ? ', pushed' : ''})`,

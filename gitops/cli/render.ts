@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { renderOverlay } from '../adapters/kustomize.js';
 import type { CliCommand } from './command.js';
+import { flagOptions } from './command.js';
 import { boolFlag, printOutput, requireFlag } from './output.js';
 
 const usage = `Usage: gitops render --overlay DIR [--json]
@@ -40,9 +41,8 @@ export function summarize(yamlText: string): { resources: string[]; images: stri
 /** `gitops render`: render an overlay with the real Kustomize. */
 export const renderCommand: CliCommand = {
   name: 'render',
-  summary: 'render an overlay with Kustomize',
   usage,
-  options: { overlay: { type: 'string' }, json: { type: 'boolean' } },
+  options: flagOptions({ string: 'overlay', boolean: 'json' }),
   async run(values, io) {
     const overlay = resolve(io.cwd, requireFlag(values, 'overlay'));
     const yamlText = await renderOverlay(overlay);

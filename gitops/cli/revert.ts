@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, withInputNames } from '../errors.js';
 import { findToplevel, isGitUrl } from '../adapters/git.js';
-import { revertBump } from '../flows/revert.js';
+import { revertDeployment } from '../flows/revert.js';
 import type { CliCommand } from './command.js';
+import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 
 const usage = `Usage: gitops revert --commit SHA --reason TEXT [options]
@@ -25,21 +26,11 @@ Options:
 /** `gitops revert`: revert a gitops bump or promotion commit. */
 export const revertCommand: CliCommand = {
   name: 'revert',
-  summary: 'revert a bump or promotion (roll back), once',
   usage,
-  options: {
-    commit: { type: 'string' },
-    reason: { type: 'string' },
-    repo: { type: 'string' },
-    branch: { type: 'string' },
-    push: { type: 'boolean' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({ string: 'commit reason repo branch', boolean: 'push json' }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
     const commit = requireFlag(values, 'commit');
-    if (!/^[0-9a-f]{7,40}$/.test(commit))
-      throw new InputError('--commit', `'${commit}' is not a commit SHA`);
     const reason = requireFlag(values, 'reason');
     const repoFlag = stringFlag(values, 'repo');
     let repo: string;
@@ -52,20 +43,23 @@ export const revertCommand: CliCommand = {
       repo = top ?? dir;
     }
     const branch = stringFlag(values, 'branch') ?? 'main';
-    const res = await revertBump({
-      repo,
-      branch,
-      commit,
-      reason,
-      push: boolFlag(values, 'push'),
-      log: progressLogger(io, json),
-    });
+    const names = { repo: '--repo', branch: '--branch', commit: '--commit', reason: '--reason' };
+    const res = await withInputNames(names, () =>
+      revertDeployment({
+        repo,
+        branch,
+        commit,
+        reason,
+        push: boolFlag(values, 'push'),
+        log: progressLogger(io, json),
+      }),
+    );
     printOutput(io, json, {
       json: { ...res, reverted: commit, branch },
       lines: [
         res.status === 'reverted'
           ? `reverted ${commit} with ${res.commit}${res.pushed ? ` (pushed to ${branch})` : ' (not pushed)'}`
-          : `already reverted by ${res.commit}`,
+          : `already reverted by ${res.commit}${res.pushed ? ` (pushed to ${branch})` : ''}`,
         `environment ${res.environment || '-'}, rolled-back source ${res.revertedSourceCommit || '-'}`,
       ],
     });

@@ -1,9 +1,8 @@
 import type { CliCommand } from './command.js';
+import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
-import { InputError } from '../errors.js';
-import { isCommitSha } from '../rules/image-ref.js';
-import { kubeClientFromConfig } from '../adapters/kube.js';
-import { verifyRollout } from '../flows/verify.js';
+import { InputError, withInputNames } from '../errors.js';
+import { validateVerifyOptions, verifyRollout } from '../flows/verify.js';
 import type { VerifyResult } from '../flows/verify.js';
 
 const usage = `Usage: gitops verify --app NAME --revision SHA --deployment NAME --namespace NS [options]
@@ -32,6 +31,18 @@ Options:
   -h, --help              Show this help
 
 Exit status: 0 healthy, 1 failed or rolled back, 2 usage error.`;
+
+/** The verify inputs' names as flags, for the core's InputErrors. */
+const FLAGS: Record<string, string> = {
+  app: '--app',
+  'app-namespace': '--app-namespace',
+  revision: '--revision',
+  deployment: '--deployment',
+  namespace: '--namespace',
+  repo: '--repo',
+  branch: '--branch',
+  'rollback.commit': '--rollback-commit',
+};
 
 function seconds(values: Record<string, unknown>, name: string, fallback: number): number {
   const raw = stringFlag(values, name);
@@ -63,36 +74,16 @@ function describe(res: VerifyResult, app: string, revision: string): string[] {
 /** `gitops verify`: watch Argo CD and the rollout of a revision; optionally roll back. */
 export const verifyCommand: CliCommand = {
   name: 'verify',
-  summary: 'Wait for a GitOps revision to be live in Argo CD and roll out; roll back on failure',
   usage,
-  options: {
-    app: { type: 'string' },
-    'app-namespace': { type: 'string' },
-    revision: { type: 'string' },
-    deployment: { type: 'string' },
-    namespace: { type: 'string' },
-    timeout: { type: 'string' },
-    poll: { type: 'string' },
-    settle: { type: 'string' },
-    'restart-threshold': { type: 'string' },
-    rollback: { type: 'boolean' },
-    repo: { type: 'string' },
-    branch: { type: 'string' },
-    'rollback-commit': { type: 'string' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    json: { type: 'boolean' },
-  },
+  options: flagOptions({
+    string:
+      'app app-namespace revision deployment namespace timeout poll settle restart-threshold repo branch rollback-commit kubeconfig context',
+    boolean: 'rollback json',
+  }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
     const app = requireFlag(values, 'app');
     const revision = requireFlag(values, 'revision');
-    if (!isCommitSha(revision)) {
-      throw new InputError(
-        '--revision',
-        `expected the full 40-character commit SHA Argo CD reports, got '${revision}'`,
-      );
-    }
     const deployment = requireFlag(values, 'deployment');
     const namespace = requireFlag(values, 'namespace');
     const timeoutMs = seconds(values, 'timeout', 300) * 1000;
@@ -109,12 +100,7 @@ export const verifyCommand: CliCommand = {
     if (!rollback && (stringFlag(values, 'rollback-commit') || stringFlag(values, 'branch'))) {
       throw new InputError('--rollback', 'is required when --rollback-commit or --branch is given');
     }
-    const kube = kubeClientFromConfig({
-      kubeconfig: stringFlag(values, 'kubeconfig'),
-      context: stringFlag(values, 'context'),
-    });
-    const res = await verifyRollout({
-      kube,
+    const options = {
       app,
       appNamespace: stringFlag(values, 'app-namespace'),
       revision,
@@ -133,6 +119,16 @@ export const verifyCommand: CliCommand = {
             }
           : undefined,
       log: progressLogger(io, json),
+    };
+    const res = await withInputNames(FLAGS, async () => {
+      validateVerifyOptions(options);
+      // The Kubernetes client is the heaviest module of the CLI: loaded only when a verify runs.
+      const { kubeClientFromConfig } = await import('../adapters/kube.js');
+      const kube = kubeClientFromConfig({
+        kubeconfig: stringFlag(values, 'kubeconfig'),
+        context: stringFlag(values, 'context'),
+      });
+      return verifyRollout({ ...options, kube });
     });
     printOutput(io, json, {
       json: { app, revision, deployment, namespace, ...res },

@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process';
+/** Builds the service image, tags it with its commit, pushes it and reads its digest back. */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { GitopsError, InputError, MissingToolError } from '../errors.js';
-import { isCommitSha, parseImageRef } from '../rules/image-ref.js';
+import { GitopsError, InputError } from '../errors.js';
+import { checkDocker, docker, outputTail as tail } from '../adapters/docker.js';
 import type { RegistryAuth } from '../adapters/registry.js';
 import { resolveDigest } from '../adapters/registry.js';
+import { parseImageRef } from '../rules/image-ref.js';
+import { checkCommitSha, checkNetworkName } from '../rules/names.js';
 import { retry } from '../retry.js';
 
 /** What to build and where to push it. */
@@ -47,69 +49,6 @@ export class BuildError extends GitopsError {
   }
 }
 
-interface Exec {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the docker CLI; resolves with its exit code (MissingToolError when docker is not installed). */
-function docker(
-  args: string[],
-  input?: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Exec> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'docker',
-      args,
-      { env, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-          reject(
-            new MissingToolError(
-              'docker',
-              'install the docker CLI (and an engine: Docker, or podman serving the Docker API)',
-            ),
-          );
-          return;
-        }
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          stdout,
-          stderr,
-        });
-      },
-    );
-    // docker may exit before reading stdin (EPIPE): its exit code reports the failure.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(input ?? '');
-  });
-}
-
-function tail(text: string, lines = 4): string {
-  return text
-    .trim()
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(-lines)
-    .join(' | ');
-}
-
-/** Throws MissingToolError unless the docker CLI exists and an engine answers `docker version`. */
-export async function checkDocker(): Promise<{ server: string; buildx: boolean }> {
-  const res = await docker(['version', '--format', '{{.Server.Version}}']);
-  if (res.code !== 0 || res.stdout.trim() === '') {
-    throw new MissingToolError(
-      'docker engine',
-      `the docker CLI found no engine (${tail(res.stderr, 1) || 'no answer'}); start Docker or podman (bash scripts/ci-env.sh) and set DOCKER_HOST`,
-    );
-  }
-  const buildx = (await docker(['buildx', 'version'])).code === 0;
-  return { server: res.stdout.trim(), buildx };
-}
-
 function validate(opts: BuildOptions): { dockerfile: string } {
   if (
     typeof opts.context !== 'string' ||
@@ -131,15 +70,12 @@ function validate(opts: BuildOptions): { dockerfile: string } {
       `'${opts.image}' must be a repository without tag or digest (tags come from the SHA)`,
     );
   }
-  if (!isCommitSha(opts.sha))
-    throw new InputError('sha', `'${opts.sha}' is not a full commit SHA (40 lowercase hex)`);
+  checkCommitSha(opts.sha, 'sha');
   for (const key of Object.keys(opts.buildArgs ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
       throw new InputError('buildArgs', `'${key}' is not a valid build-arg name`);
   }
-  if (opts.network !== undefined && !/^[A-Za-z0-9_.-]+$/.test(opts.network)) {
-    throw new InputError('network', `'${opts.network}' is not a network name`);
-  }
+  if (opts.network !== undefined) checkNetworkName(opts.network, 'network');
   if (opts.registryAuth?.password !== undefined && !opts.registryAuth.username) {
     throw new InputError('registryAuth', 'a password needs a username');
   }

@@ -1,25 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
-import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { GitopsError, InputError } from '../errors.js';
 import type { Git } from '../adapters/git.js';
-import {
-  GitError,
-  commitWithRetry,
-  ensureFullHistory,
-  isGitUrl,
-  logEntries,
-  openWorkspace,
-} from '../adapters/git.js';
-import {
-  formatImageRef,
-  isCommitSha,
-  isDigest,
-  isValidTag,
-  parseImageRef,
-} from '../rules/image-ref.js';
+import { isGitUrl, logEntries } from '../adapters/git.js';
+import { environmentOf, openOverlay } from '../adapters/repo-files.js';
+import { formatImageRef, parseImageRef } from '../rules/image-ref.js';
 import type { ImageOverride } from '../rules/kustomization.js';
-import { readImage, setImage } from '../rules/kustomization.js';
+import { readImage, setImage, validateOverride } from '../rules/kustomization.js';
+import { MAX_PUSH_ATTEMPTS, checkBranch, checkCommitSha, isCommitSha } from '../rules/names.js';
 import { findRevertOf } from './revert.js';
 import {
   TRAILER,
@@ -28,6 +16,7 @@ import {
   parseTrailers,
   shortTag,
 } from '../rules/trailers.js';
+import { checkRepo, commitWithRetry, ensureFullHistory, withWorkspace } from './workspace.js';
 
 /** What to bump: which overlay of which repository gets which image, for which source commit. */
 export interface BumpOptions {
@@ -53,7 +42,14 @@ export interface BumpResult {
   status: 'committed' | 'unchanged' | 'stale';
   changed: boolean;
   commit: string;
+  /** True only once the remote branch holds `commit` (also an earlier, never pushed commit of the overlay). */
   pushed: boolean;
+  /** The image reference the overlay deploys: newName:newTag@digest. */
+  ref: string;
+  environment: string;
+  /** The overlay directory and its kustomization file, relative to the repository root. */
+  overlay: string;
+  file: string;
   previous?: ImageOverride;
   attempts: number;
   message: string;
@@ -73,100 +69,27 @@ export class RolledBackError extends GitopsError {
   }
 }
 
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-
 /** Checks every bump input that needs no repository; InputError naming the first bad one. */
 export function validateBumpOptions(opts: BumpOptions): void {
-  if (typeof opts.repo !== 'string' || opts.repo.trim() === '')
-    throw new InputError('repo', 'is required');
+  checkRepo(opts.repo);
   if (typeof opts.overlay !== 'string' || opts.overlay.trim() === '')
-    throw new InputError('overlay', 'is required');
-  if (!isCommitSha(opts.sourceCommit)) {
-    throw new InputError(
-      'sourceCommit',
-      `'${opts.sourceCommit}' is not a full commit SHA (40 lowercase hex characters)`,
-    );
-  }
+    throw new InputError('overlay', 'is required (an overlay directory)');
   const { image } = opts;
   if (!image || typeof image.name !== 'string' || image.name.trim() === '') {
     throw new InputError('image.name', 'is required (the image name used in the base manifests)');
   }
   parseImageRef(image.name, 'image.name');
-  if (image.newName !== undefined) {
-    const ref = parseImageRef(image.newName, 'image.newName');
-    if (ref.tag !== undefined || ref.digest !== undefined) {
-      throw new InputError(
-        'image.newName',
-        `'${image.newName}' must be a name without tag or digest`,
-      );
-    }
-  }
-  if (image.newTag === undefined || !isValidTag(image.newTag)) {
-    throw new InputError(
-      'image.newTag',
-      `'${String(image.newTag)}' is not a valid tag (up to 128 of [A-Za-z0-9_.-])`,
-    );
-  }
-  if (image.digest === undefined || !isDigest(image.digest)) {
-    throw new InputError(
-      'image.digest',
-      `'${String(image.digest)}' is not a digest (expected sha256:<64 lowercase hex>)`,
-    );
-  }
-  if (opts.environment !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(opts.environment)) {
-    throw new InputError(
-      'environment',
-      `'${opts.environment}' must be a simple name like minikube`,
-    );
-  }
+  if (image.newTag === undefined) throw new InputError('image.newTag', 'is required');
+  if (image.digest === undefined) throw new InputError('image.digest', 'is required');
+  validateOverride(image);
+  checkCommitSha(opts.sourceCommit, 'sourceCommit');
+  if (opts.branch !== undefined) checkBranch(opts.branch);
+  if (opts.environment !== undefined) environmentOf(opts.overlay, opts.environment);
   if (
     opts.maxAttempts !== undefined &&
     (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1)
   ) {
     throw new InputError('maxAttempts', `'${opts.maxAttempts}' must be a positive integer`);
-  }
-  if (!isGitUrl(opts.repo) && !existsSync(opts.repo)) {
-    throw new InputError('repo', `'${opts.repo}' does not exist and is not a git URL`);
-  }
-}
-
-/** The overlay as a clean path relative to the repository root; InputError when it escapes the repository. */
-export function overlayPath(root: string, overlay: string): string {
-  const rel = isAbsolute(overlay) ? relative(root, overlay) : normalize(overlay);
-  const clean = rel.split(sep).join('/').replace(/\/+$/, '');
-  if (
-    clean === '' ||
-    clean === '.' ||
-    clean.startsWith('../') ||
-    clean === '..' ||
-    isAbsolute(clean)
-  ) {
-    throw new InputError('overlay', `'${overlay}' must be a directory inside the repository`);
-  }
-  return clean;
-}
-
-/** The kustomization file of an overlay in a checkout (relative path), or InputError naming the overlay. */
-export function findKustomization(root: string, overlay: string): string {
-  const dir = join(root, overlay);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new InputError('overlay', `'${overlay}' is not a directory in the repository`);
-  }
-  const name = KUSTOMIZATION_FILES.find((f) => existsSync(join(dir, f)));
-  if (!name) throw new InputError('overlay', `'${overlay}' has no kustomization.yaml`);
-  return `${overlay}/${name}`;
-}
-
-/** Writes a file via a temp file + rename so a reader never sees half of it; keeps the file mode. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.gitops-${process.pid}-${Date.now()}.tmp`);
-  try {
-    await writeFile(tmp, text, 'utf8');
-    if (existsSync(path)) await chmod(tmp, statSync(path).mode & 0o7777);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
   }
 }
 
@@ -246,7 +169,7 @@ async function compareSource(
   force: boolean,
   log: (line: string) => void,
 ): Promise<boolean> {
-  const older = await isOlder(git, source, deployed);
+  const older = await git.ancestry(source, deployed);
   if (older !== undefined) return older;
   if (!(await hasCommit(git, source))) {
     if (!force) throw new UnknownSourceCommitError(source, deployed);
@@ -255,22 +178,6 @@ async function compareSource(
   }
   log(`deployed ${shortTag(deployed)} is not in the history; nothing newer to protect`);
   return false;
-}
-
-/** True when `source` is in the history of `deployed`; undefined when either commit is unknown here. */
-async function isOlder(git: Git, source: string, deployed: string): Promise<boolean | undefined> {
-  const res = await git.tryRun(['merge-base', '--is-ancestor', source, deployed]);
-  if (res.code === 0) return true;
-  if (res.code === 1) return false;
-  // 128: "not a valid commit name" — a SHA from another repository or beyond a shallow history.
-  if (/not a valid|bad object|unknown revision/i.test(res.stderr)) return undefined;
-  throw new GitError(
-    ['merge-base', '--is-ancestor', source, deployed],
-    res.code,
-    res.stderr,
-    res.stdout,
-    git.cwd,
-  );
 }
 
 function sameOverride(a: ImageOverride | undefined, b: ImageOverride): boolean {
@@ -287,48 +194,51 @@ export async function bumpOverlay(opts: BumpOptions): Promise<BumpResult> {
   validateBumpOptions(opts);
   const log = opts.log ?? (() => undefined);
   const branch = opts.branch ?? 'main';
-  const local = !isGitUrl(opts.repo);
-  // Validate the overlay in a local clone before touching anything (even a fetch).
-  if (local && statSync(opts.repo).isDirectory() && existsSync(join(opts.repo, '.git'))) {
-    findKustomization(opts.repo, overlayPath(opts.repo, opts.overlay));
+  // Check the overlay in a local clone before touching anything (even a fetch).
+  if (
+    !isGitUrl(opts.repo) &&
+    statSync(opts.repo).isDirectory() &&
+    existsSync(join(opts.repo, '.git'))
+  ) {
+    environmentOf(openOverlay(opts.repo, opts.overlay).dir, opts.environment);
   }
-  const ws = await openWorkspace({ repo: opts.repo, branch, sync: opts.push, log });
-  try {
+  const workspace = { repo: opts.repo, branch, sync: opts.push, log };
+  return withWorkspace(workspace, async (ws) => {
     await ensureFullHistory(ws, log);
-    const overlay = overlayPath(ws.dir, opts.overlay);
-    const file = findKustomization(ws.dir, overlay);
-    const environment = opts.environment ?? basename(overlay);
+    const target = openOverlay(ws.dir, opts.overlay);
+    const { dir: overlay, file } = target;
+    const environment = environmentOf(overlay, opts.environment);
     const want: ImageOverride = { name: opts.image.name };
     if (opts.image.newName !== undefined) want.newName = opts.image.newName;
     want.newTag = opts.image.newTag;
     want.digest = opts.image.digest;
-    const refName = want.newName ?? want.name;
     const ref = formatImageRef({
-      ...parseImageRef(refName, 'image.newName'),
+      ...parseImageRef(want.newName ?? want.name, 'image.newName'),
       tag: want.newTag,
       digest: want.digest,
     });
     const source = opts.sourceCommit;
-    // Read (and so validate) the file once before any write.
-    setImage(await readFile(join(ws.dir, file), 'utf8'), want, file);
+    // Read (and so check) the file once before any write.
+    setImage(await target.read(), want, file);
 
     type Outcome = Pick<BumpResult, 'status' | 'message' | 'previous'>;
     const run = await commitWithRetry<Outcome>(ws, {
       path: file,
       push: opts.push,
-      maxAttempts: opts.maxAttempts ?? 10,
+      maxAttempts: opts.maxAttempts ?? MAX_PUSH_ATTEMPTS,
       log,
       isGitopsCommit: (message) => gitopsAction(message) !== undefined,
       attempt: async () => {
-        const text = await readFile(join(ws.dir, file), 'utf8');
+        const text = await target.read();
         const current = readImage(text, want.name, file);
         if (!opts.force) {
           const revert = await findRollback(ws.git, source);
           if (revert) throw new RolledBackError(source, revert);
         }
         const previous = current ? { previous: current } : {};
+        const edit = setImage(text, want, file);
         // Same values but written so kustomize cannot load them (`newTag: 1234567`): rewrite them quoted.
-        if (sameOverride(current, want) && !setImage(text, want, file).changed) {
+        if (sameOverride(current, want) && !edit.changed) {
           return {
             result: { status: 'unchanged', message: `${file} already deploys ${ref}`, ...previous },
           };
@@ -346,8 +256,7 @@ export async function bumpOverlay(opts: BumpOptions): Promise<BumpResult> {
             };
           }
         }
-        const edit = setImage(text, want, file);
-        await writeFileAtomic(join(ws.dir, file), edit.text);
+        await target.write(edit.text);
         const commit = await ws.git.commit(
           formatBumpMessage({
             environment,
@@ -376,10 +285,12 @@ export async function bumpOverlay(opts: BumpOptions): Promise<BumpResult> {
       pushed: run.pushed,
       attempts: run.attempts,
       message: run.result.message,
+      ref,
+      environment,
+      overlay,
+      file,
     };
     if (run.result.previous) result.previous = run.result.previous;
     return result;
-  } finally {
-    await ws.cleanup();
-  }
+  });
 }

@@ -3,16 +3,19 @@
  * the target overlay's own registry path when it has one. The change is a single commit on `promote/<env>`,
  * force-updated so a re-run replaces it, and a pull request that is opened once and updated afterwards.
  */
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, isAbsolute, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { GitopsError, InputError } from '../errors.js';
-import { Git, isGitUrl, maskCredentials } from '../adapters/git.js';
-import { formatImageRef, isCommitSha, isDigest } from '../rules/image-ref.js';
+import type { Git } from '../adapters/git.js';
+import { pushCommit, remoteBranchTip } from '../adapters/git.js';
+import { MAX_PR_BODY, upsertPullRequest } from '../adapters/github.js';
+import type { GithubTarget } from '../adapters/github.js';
+import { renderOverlay } from '../adapters/kustomize.js';
+import { environmentOf, openOverlay, overlayPath } from '../adapters/repo-files.js';
+import { formatImageRef, isDigest } from '../rules/image-ref.js';
 import { listImages, readImage, setImage } from '../rules/kustomization.js';
 import type { ImageOverride } from '../rules/kustomization.js';
-import { renderOverlay } from '../adapters/kustomize.js';
+import { truncateLines, unifiedDiff } from '../rules/manifest-diff.js';
+import { checkBranch, isCommitSha } from '../rules/names.js';
 import {
   TRAILER,
   formatTrailers,
@@ -20,10 +23,7 @@ import {
   shortDigest,
   shortTag,
 } from '../rules/trailers.js';
-import { MAX_PR_BODY, upsertPullRequest } from '../adapters/github.js';
-import type { GithubTarget } from '../adapters/github.js';
-import { truncateLines, unifiedDiff } from '../rules/manifest-diff.js';
-import { writeFileAtomic } from './bump.js';
+import { checkRepo, withWorkspace } from './workspace.js';
 
 export interface PromoteOptions {
   /** A local working clone (a throwaway worktree of it is used; pushes go to its origin) or a remote URL/path. */
@@ -57,25 +57,14 @@ export interface PromoteResult {
   pullRequest?: { number: number; url: string; created: boolean };
 }
 
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-
-/** Pins the source overlay's image digest in the target overlay, commits on promote/<env>, pushes and opens/updates the PR. */
-export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
-  const log = opts.log ?? (() => undefined);
-  const from = overlayDir(opts.from, 'from');
-  const to = overlayDir(opts.to, 'to');
-  if (from === to) throw new InputError('to', `must differ from --from (both are '${from}')`);
-  const base = opts.branch ?? 'main';
-  if (!/^[A-Za-z0-9._/-]+$/.test(base) || base.startsWith('-') || base.includes('..')) {
-    throw new InputError('branch', `'${base}' is not a valid branch name`);
-  }
-  const environment = opts.environment ?? basename(to);
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(environment)) {
-    throw new InputError(
-      'environment',
-      `'${environment}' must be lowercase letters, digits and dashes`,
-    );
-  }
+/** Checks the promotion inputs that need no repository; InputError naming the first bad one. */
+export function validatePromoteOptions(opts: PromoteOptions): void {
+  checkRepo(opts.repo);
+  const from = overlayPath('.', opts.from, 'from');
+  const to = overlayPath('.', opts.to, 'to');
+  if (from === to) throw new InputError('to', `must differ from 'from' (both are '${from}')`);
+  checkBranch(opts.branch ?? 'main');
+  environmentOf(to, opts.environment, 'to');
   if (opts.openPr && !opts.github) {
     throw new InputError(
       'open-pr',
@@ -83,19 +72,36 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
     );
   }
   if (opts.openPr && !opts.push)
-    throw new InputError('open-pr', 'needs --push: the PR head must exist on the remote');
+    throw new InputError('open-pr', 'needs push: the PR head must exist on the remote');
   if (opts.github && opts.github.token.trim() === '')
     throw new InputError('github-token', 'is empty');
-  const branch = `promote/${environment}`;
+}
 
-  const ws = await openPromotionWorkspace(opts.repo, base, opts.push === true, log);
-  try {
+/** Pins the source overlay's image digest in the target overlay, commits on promote/<env>, pushes and opens/updates the PR. */
+export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
+  validatePromoteOptions(opts);
+  const log = opts.log ?? (() => undefined);
+  const from = overlayPath('.', opts.from, 'from');
+  const to = overlayPath('.', opts.to, 'to');
+  const base = opts.branch ?? 'main';
+  const environment = environmentOf(to, opts.environment, 'to');
+  const branch = `promote/${environment}`;
+  const workspace = {
+    repo: opts.repo,
+    branch: base,
+    sync: opts.push === true,
+    mode: 'scratch',
+    log,
+  } as const;
+  return withWorkspace(workspace, async (ws) => {
     const git = ws.git;
     const baseCommit = await git.run(['rev-parse', 'HEAD']);
-    const fromFile = kustomizationFile(ws.dir, from, 'from');
-    const toFile = kustomizationFile(ws.dir, to, 'to');
-    const fromText = await readFile(join(ws.dir, fromFile), 'utf8');
-    const toText = await readFile(join(ws.dir, toFile), 'utf8');
+    const fromOverlay = openOverlay(ws.dir, from, 'from');
+    const target = openOverlay(ws.dir, to, 'to');
+    const fromFile = fromOverlay.file;
+    const toFile = target.file;
+    const fromText = await fromOverlay.read();
+    const toText = await target.read();
 
     const source = pickSourceImage(fromText, fromFile, opts.image);
     if (!source.digest || !isDigest(source.digest)) {
@@ -129,7 +135,7 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
     }
 
     const before = await renderOverlay(join(ws.dir, to));
-    await writeFileAtomic(join(ws.dir, toFile), edit.text);
+    await target.write(edit.text);
     const after = await renderOverlay(join(ws.dir, to));
     const diff = unifiedDiff(
       before,
@@ -160,17 +166,11 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
         commit = remote;
       } else {
         // The branch belongs to the bot: replace it, but only if nobody moved it since we looked.
-        await git.run([
-          'push',
-          '--quiet',
-          `--force-with-lease=refs/heads/${branch}:${remote ?? ''}`,
-          'origin',
-          `HEAD:refs/heads/${branch}`,
-        ]);
+        await pushCommit(git, branch, commit, { lease: remote ?? '' });
         pushed = true;
         log(`pushed ${commit.slice(0, 12)} to ${branch}`);
       }
-    } else if (!ws.temporary) {
+    } else if (ws.kind !== 'clone') {
       await keepLocalBranch(git, branch, commit, log);
     }
 
@@ -188,6 +188,7 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
       const title = message.split('\n')[0] as string;
       const body = pullRequestBody({
         environment,
+        image: source.name,
         ref,
         digest,
         sourceCommit,
@@ -202,29 +203,7 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
       result.pullRequest = { number: pr.number, url: pr.url, created: pr.created };
     }
     return result;
-  } finally {
-    await ws.cleanup();
-  }
-}
-
-function overlayDir(value: string, input: string): string {
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new InputError(input, 'is required (an overlay directory)');
-  const clean = normalize(value).split('\\').join('/').replace(/\/+$/, '');
-  if (isAbsolute(clean) || clean === '.' || clean === '..' || clean.startsWith('../')) {
-    throw new InputError(input, `'${value}' must be a directory relative to the repository root`);
-  }
-  return clean;
-}
-
-function kustomizationFile(root: string, overlay: string, input: string): string {
-  const dir = join(root, overlay);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new InputError(input, `'${overlay}' is not a directory in the repository`);
-  }
-  const name = KUSTOMIZATION_FILES.find((f) => existsSync(join(dir, f)));
-  if (!name) throw new InputError(input, `'${overlay}' has no kustomization.yaml`);
-  return `${overlay}/${name}`;
+  });
 }
 
 function pickSourceImage(text: string, file: string, name: string | undefined): ImageOverride {
@@ -277,6 +256,7 @@ function promotionMessage(i: {
 /** The trailers that identify a promotion (`Gitops-Action: promote` last), as `Key: value` lines. */
 export function promotionTrailers(i: {
   environment: string;
+  image?: string;
   digest: string;
   ref: string;
   sourceCommit?: string;
@@ -286,6 +266,7 @@ export function promotionTrailers(i: {
   if (i.sourceCommit) trailers[TRAILER.sourceCommit] = i.sourceCommit;
   trailers[TRAILER.digest] = i.digest;
   trailers[TRAILER.image] = i.ref;
+  if (i.image) trailers[TRAILER.imageName] = i.image;
   trailers[TRAILER.environment] = i.environment;
   trailers[TRAILER.overlay] = i.to;
   trailers[TRAILER.action] = 'promote';
@@ -295,6 +276,7 @@ export function promotionTrailers(i: {
 /** The PR description: what is promoted, from where, and the rendered diff, kept under GitHub's body limit. */
 export function pullRequestBody(i: {
   environment: string;
+  image?: string;
   ref: string;
   digest: string;
   sourceCommit?: string;
@@ -342,89 +324,6 @@ export function pullRequestBody(i: {
     ? `\nThe diff was cut to fit GitHub's ${MAX_PR_BODY}-character limit; run \`gitops promote\` locally for all of it.\n`
     : '';
   return `${head}${open}${text.endsWith('\n') ? text : `${text}\n`}${close}${tail}${trailers}`;
-}
-
-interface PromotionWorkspace {
-  git: Git;
-  dir: string;
-  temporary: boolean;
-  cleanup(): Promise<void>;
-}
-
-// A local working clone gets a detached throwaway worktree (the user's checkout and branches stay untouched,
-// and the clone's credentials apply to the push); anything else is cloned into a temporary directory.
-async function openPromotionWorkspace(
-  repo: string,
-  base: string,
-  push: boolean,
-  log: (line: string) => void,
-): Promise<PromotionWorkspace> {
-  if (typeof repo !== 'string' || repo.trim() === '') throw new InputError('repo', 'is required');
-  const local = !isGitUrl(repo);
-  if (local && !existsSync(repo))
-    throw new InputError('repo', `'${repo}' does not exist and is not a git URL`);
-  const dir = await mkdtemp(join(tmpdir(), 'gitops-promote-'));
-  try {
-    const probe =
-      local && statSync(repo).isDirectory()
-        ? await new Git(repo).tryRun(['rev-parse', '--is-inside-work-tree'])
-        : undefined;
-    if (probe?.code === 0 && probe.stdout.trim() === 'true') {
-      const clone = new Git(await new Git(repo).toplevel());
-      let start = `refs/heads/${base}`;
-      if (push) {
-        if ((await clone.tryRun(['remote', 'get-url', 'origin'])).code !== 0) {
-          throw new InputError('repo', `${clone.cwd} has no 'origin' remote to push to`);
-        }
-        await clone.run([
-          'fetch',
-          '--quiet',
-          'origin',
-          `+refs/heads/${base}:refs/remotes/origin/${base}`,
-        ]);
-        start = `refs/remotes/origin/${base}`;
-      }
-      if (!(await clone.resolve(start)))
-        throw new InputError('branch', `'${base}' does not exist in ${clone.cwd}`);
-      await rm(dir, { recursive: true, force: true });
-      await clone.run(['worktree', 'add', '--quiet', '--detach', dir, start]);
-      log(`working in a temporary worktree of ${clone.cwd} at ${start}`);
-      return {
-        git: new Git(dir),
-        dir,
-        temporary: false,
-        cleanup: async () => {
-          await clone.run(['worktree', 'remove', '--force', dir]);
-        },
-      };
-    }
-    await new Git(tmpdir()).run([
-      'clone',
-      '--quiet',
-      '--single-branch',
-      '--branch',
-      base,
-      '--',
-      repo,
-      dir,
-    ]);
-    log(`cloned ${maskCredentials(repo)} (${base})`);
-    return {
-      git: new Git(dir),
-      dir,
-      temporary: true,
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    };
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
-}
-
-async function remoteBranchTip(git: Git, branch: string): Promise<string | undefined> {
-  const out = await git.run(['ls-remote', 'origin', `refs/heads/${branch}`]);
-  const sha = out.split(/\s+/)[0];
-  return sha && /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
 }
 
 // Same parent and same tree: the remote branch already is this promotion, so a re-run pushes nothing.

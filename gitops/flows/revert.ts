@@ -1,14 +1,12 @@
+/**
+ * Reverts a deployment gitops made (a bump, a promotion in any shape GitHub merges it in) with a commit
+ * that gives the reason and trailers, pushed with the shared retry; a second revert is a no-op.
+ */
 import { GitopsError, InputError } from '../errors.js';
 import type { Git } from '../adapters/git.js';
-import {
-  ConflictError,
-  commitWithRetry,
-  ensureFullHistory,
-  isGitUrl,
-  logEntries,
-  openWorkspace,
-} from '../adapters/git.js';
-import { existsSync } from 'node:fs';
+import { ConflictError, logEntries } from '../adapters/git.js';
+import { parseImageRef } from '../rules/image-ref.js';
+import { MAX_PUSH_ATTEMPTS, checkBranch, checkCommitish } from '../rules/names.js';
 import {
   TRAILER,
   formatRevertMessage,
@@ -17,6 +15,15 @@ import {
   parseTrailingTrailers,
 } from '../rules/trailers.js';
 import type { Trailers } from '../rules/trailers.js';
+import type { Workspace } from './workspace.js';
+import {
+  checkRepo,
+  commitWithRetry,
+  ensureFullHistory,
+  isAhead,
+  syncWorkspace,
+  withWorkspace,
+} from './workspace.js';
 
 /** Which commit to revert, and why. */
 export interface RevertOptions {
@@ -31,6 +38,8 @@ export interface RevertOptions {
   push: boolean;
   maxAttempts?: number;
   log?: (line: string) => void;
+  /** A workspace already open on `repo` and `branch` (verify shares its own); opened here when absent. */
+  workspace?: Workspace;
 }
 
 /** What a revert did; `commit` is the revert commit (new, or the earlier one that already reverted it). */
@@ -53,7 +62,7 @@ const ACCEPTED =
   'revert anything else by hand';
 
 /** The commit exists but is not a deployment made by gitops: we only ever revert our own commits. */
-export class NotABumpError extends InputError {
+export class NotADeploymentError extends InputError {
   constructor(commit: string, detail: string) {
     super('commit', `${commit} ${detail}`, ACCEPTED);
   }
@@ -84,7 +93,7 @@ export async function findRevertOf(
   return undefined;
 }
 
-/** A commit revertBump accepts, with what the revert needs to know about it. */
+/** A commit revertDeployment accepts, with what the revert needs to know about it. */
 interface RevertTarget {
   action: 'bump' | 'promote';
   /** Trailers of the bump or promotion (for a merge: of its second parent). */
@@ -105,14 +114,17 @@ async function revertTarget(git: Git, sha: string): Promise<RevertTarget> {
   const [entry] = await logEntries(git, ['-n', '1', self ?? sha]);
   const subject = entry?.subject ?? sha;
   if (parents.length > 2) {
-    throw new NotABumpError(sha, `is a merge of ${parents.length} parents (expected at most 2)`);
+    throw new NotADeploymentError(
+      sha,
+      `is a merge of ${parents.length} parents (expected at most 2)`,
+    );
   }
   if (parents.length === 2) {
     const [mainline, promotion] = parents as [string, string];
     const [merged] = await logEntries(git, ['-n', '1', promotion]);
     const trailers = parseTrailingTrailers(merged?.message ?? '');
     if (trailers[TRAILER.action] !== 'promote') {
-      throw new NotABumpError(
+      throw new NotADeploymentError(
         sha,
         `is a merge commit whose second parent ${promotion.slice(0, 12)} is not a gitops promotion ` +
           `(Gitops-Action: ${trailers[TRAILER.action] ?? 'none'}, expected promote)`,
@@ -136,7 +148,7 @@ async function revertTarget(git: Git, sha: string): Promise<RevertTarget> {
     own[TRAILER.action] === 'bump' ? own : parseTrailingTrailers(entry?.message ?? '');
   const action = trailers[TRAILER.action];
   if (action !== 'bump' && action !== 'promote') {
-    throw new NotABumpError(
+    throw new NotADeploymentError(
       sha,
       `is not a gitops bump or promotion (Gitops-Action: ${action ?? 'none'}; expected bump or promote)`,
     );
@@ -155,34 +167,48 @@ function nonEmpty(out: string): string[] {
 function checkScope(sha: string, trailers: Trailers, files: string[]): void {
   const overlay = trailers[TRAILER.overlay];
   if (!overlay) {
-    throw new NotABumpError(
+    throw new NotADeploymentError(
       sha,
       'is a promotion without an Overlay trailer (cannot check its scope)',
     );
   }
   const outside = files.filter((f) => !f.startsWith(`${overlay.replace(/\/+$/, '')}/`));
   if (outside.length > 0) {
-    throw new NotABumpError(
+    throw new NotADeploymentError(
       sha,
       `is a promotion that also changes files outside ${overlay} (${outside.slice(0, 5).join(', ')})`,
     );
   }
 }
 
-function validate(opts: RevertOptions): void {
-  if (typeof opts.repo !== 'string' || opts.repo.trim() === '')
-    throw new InputError('repo', 'is required');
-  if (typeof opts.commit !== 'string' || !/^[0-9a-f]{7,40}$/.test(opts.commit)) {
-    throw new InputError(
-      'commit',
-      `'${String(opts.commit)}' is not a commit SHA (7 to 40 lowercase hex characters)`,
-    );
-  }
+/** Checks the revert inputs that need no repository; InputError naming the first bad one. */
+export function validateRevertOptions(opts: RevertOptions): void {
+  checkRepo(opts.repo);
+  checkCommitish(opts.commit, 'commit');
   if (typeof opts.reason !== 'string' || opts.reason.trim() === '') {
     throw new InputError('reason', 'is required: say why the deployment is rolled back');
   }
-  if (!isGitUrl(opts.repo) && !existsSync(opts.repo)) {
-    throw new InputError('repo', `'${opts.repo}' does not exist and is not a git URL`);
+  checkBranch(opts.branch ?? 'main');
+  if (
+    opts.maxAttempts !== undefined &&
+    (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1)
+  ) {
+    throw new InputError('maxAttempts', `'${opts.maxAttempts}' must be a positive integer`);
+  }
+}
+
+// The image a deployment pinned, for the revert's subject: its Image-Name trailer, or (commits written
+// before that trailer) the last path component of its Image trailer's repository.
+function imageOf(trailers: Trailers): string | undefined {
+  const name = trailers[TRAILER.imageName];
+  if (name) return name;
+  const ref = trailers[TRAILER.image];
+  if (!ref) return undefined;
+  try {
+    return parseImageRef(ref, TRAILER.image).repository.split('/').pop();
+  } catch {
+    // A hand-written trailer that is no image reference: the subject goes without the image.
+    return undefined;
   }
 }
 
@@ -191,90 +217,104 @@ function validate(opts: RevertOptions): void {
  * PR's merge commit (against its first parent), with a commit giving the reason and trailers, pushed with the
  * bump's retry. Reverting again is a no-op ('already-reverted', see findRevertOf), also when two clones race.
  */
-export async function revertBump(opts: RevertOptions): Promise<RevertResult> {
-  validate(opts);
+export async function revertDeployment(opts: RevertOptions): Promise<RevertResult> {
+  validateRevertOptions(opts);
   const log = opts.log ?? (() => undefined);
   const branch = opts.branch ?? 'main';
-  const ws = await openWorkspace({ repo: opts.repo, branch, sync: opts.push, log });
-  try {
-    await ensureFullHistory(ws, log);
-    const git = ws.git;
-    const resolved = await git.resolve(opts.commit);
-    if (!resolved) throw new InputError('commit', `${opts.commit} is not a commit in ${branch}`);
-    if (!(await git.isAncestor(resolved, 'HEAD'))) {
-      throw new InputError('commit', `${resolved} is not in the history of ${branch}`);
-    }
-    const target = await revertTarget(git, resolved);
-    const { trailers, files } = target;
-    const sourceCommit = trailers[TRAILER.sourceCommit] ?? '';
-    const environment = trailers[TRAILER.environment] ?? '';
-    const overlay = trailers[TRAILER.overlay];
-    const path = files[0] ?? overlay ?? '.';
-    const image = /^(?:deploy|promote)\([^)]*\): (\S+) /.exec(target.changeSubject)?.[1];
-    const mainline = target.merge ? ['-m', '1'] : [];
-    const shape = {
-      revertedAction: target.action,
-      ...(target.merge ? { merge: true } : {}),
-    } as const;
-
-    type Outcome = { status: RevertResult['status']; commit?: string };
-    const run = await commitWithRetry<Outcome>(ws, {
-      path,
-      push: opts.push,
-      maxAttempts: opts.maxAttempts ?? 8,
-      log,
-      isGitopsCommit: (message) => gitopsAction(message) !== undefined,
-      attempt: async () => {
-        const earlier = await findRevertOf(git, resolved);
-        if (earlier) {
-          log(`${resolved.slice(0, 12)} was already reverted by ${earlier.slice(0, 12)}`);
-          return { result: { status: 'already-reverted', commit: earlier } };
-        }
-        const res = await git.tryRun(['revert', '--no-commit', '--no-edit', ...mainline, resolved]);
-        if (res.code !== 0) {
-          await git.tryRun(['revert', '--abort']);
-          const later = await logEntries(git, [`${resolved}..HEAD`, '--', ...files]);
-          throw new ConflictError(path, later);
-        }
-        if ((await git.run(['diff', '--cached', '--name-only'])).trim() === '') {
-          // The change is already undone (e.g. by hand): nothing to commit.
-          const head = await git.run(['rev-parse', 'HEAD']);
-          return { result: { status: 'already-reverted', commit: head } };
-        }
-        const digest = trailers[TRAILER.digest];
-        const message = formatRevertMessage({
-          environment,
-          revertedCommit: resolved,
-          revertedSubject: target.subject,
-          sourceCommit,
-          reason: opts.reason,
-          revertedAction: target.action,
-          ...(image ? { image } : {}),
-          ...(overlay ? { overlay } : {}),
-          ...(digest ? { digest } : {}),
-          ...(target.merge
-            ? {
-                mainlineParent: target.merge.mainline,
-                revertedPromotion: target.merge.promotion,
-              }
-            : {}),
-        });
-        const commit = await git.commit(message);
-        log(`committed revert ${commit.slice(0, 12)} of ${resolved.slice(0, 12)}`);
-        return { commit, result: { status: 'reverted', commit } };
-      },
-    });
-    const commit = run.commit ?? run.result.commit;
-    if (!commit) throw new GitopsError('internal: revert produced no commit', 'INTERNAL');
-    return {
-      status: run.result.status,
-      commit,
-      revertedSourceCommit: sourceCommit,
-      environment,
-      pushed: run.pushed,
-      ...shape,
-    };
-  } finally {
-    await ws.cleanup();
+  if (opts.workspace) {
+    if (opts.push) await syncWorkspace(opts.workspace, log);
+    return revertIn(opts.workspace, opts, log);
   }
+  const workspace = { repo: opts.repo, branch, sync: opts.push, log };
+  return withWorkspace(workspace, (ws) => revertIn(ws, opts, log));
+}
+
+async function revertIn(
+  ws: Workspace,
+  opts: RevertOptions,
+  log: (line: string) => void,
+): Promise<RevertResult> {
+  await ensureFullHistory(ws, log);
+  const git = ws.git;
+  const branch = ws.branch;
+  const resolved = await git.resolve(opts.commit);
+  if (!resolved) throw new InputError('commit', `${opts.commit} is not a commit in ${branch}`);
+  if (!(await git.isAncestor(resolved, 'HEAD'))) {
+    throw new InputError('commit', `${resolved} is not in the history of ${branch}`);
+  }
+  const target = await revertTarget(git, resolved);
+  const { trailers, files } = target;
+  const sourceCommit = trailers[TRAILER.sourceCommit] ?? '';
+  const environment = trailers[TRAILER.environment] ?? '';
+  const overlay = trailers[TRAILER.overlay];
+  const path = files[0] ?? overlay ?? '.';
+  const image = imageOf(trailers);
+  const mainline = target.merge ? ['-m', '1'] : [];
+  const shape = {
+    revertedAction: target.action,
+    ...(target.merge ? { merge: true } : {}),
+  } as const;
+
+  type Outcome = { status: RevertResult['status']; commit?: string };
+  const run = await commitWithRetry<Outcome>(ws, {
+    path,
+    push: opts.push,
+    maxAttempts: opts.maxAttempts ?? MAX_PUSH_ATTEMPTS,
+    log,
+    isGitopsCommit: (message) => gitopsAction(message) !== undefined,
+    attempt: async () => {
+      const earlier = await findRevertOf(git, resolved);
+      if (earlier) {
+        // "Already reverted" is what the remote says: a revert only in this clone still has to be pushed.
+        const pending =
+          opts.push && (await isAhead(ws)) && !(await git.isAncestor(earlier, ws.upstream));
+        log(
+          `${resolved.slice(0, 12)} was already reverted by ${earlier.slice(0, 12)}${pending ? ', not pushed yet' : ''}`,
+        );
+        return { result: { status: pending ? 'reverted' : 'already-reverted', commit: earlier } };
+      }
+      const res = await git.tryRun(['revert', '--no-commit', '--no-edit', ...mainline, resolved]);
+      if (res.code !== 0) {
+        await git.tryRun(['revert', '--abort']);
+        const later = await logEntries(git, [`${resolved}..HEAD`, '--', ...files]);
+        throw new ConflictError(path, later);
+      }
+      if ((await git.run(['diff', '--cached', '--name-only'])).trim() === '') {
+        // The change is already undone (e.g. by hand): nothing to commit.
+        const head = await git.run(['rev-parse', 'HEAD']);
+        return { result: { status: 'already-reverted', commit: head } };
+      }
+      const digest = trailers[TRAILER.digest];
+      const message = formatRevertMessage({
+        environment,
+        revertedCommit: resolved,
+        revertedSubject: target.subject,
+        sourceCommit,
+        reason: opts.reason,
+        revertedAction: target.action,
+        ...(image ? { image } : {}),
+        ...(overlay ? { overlay } : {}),
+        ...(digest ? { digest } : {}),
+        ...(target.merge
+          ? {
+              mainlineParent: target.merge.mainline,
+              revertedPromotion: target.merge.promotion,
+            }
+          : {}),
+      });
+      const commit = await git.commit(message);
+      log(`committed revert ${commit.slice(0, 12)} of ${resolved.slice(0, 12)}`);
+      return { commit, result: { status: 'reverted', commit } };
+    },
+  });
+  const commit = run.result.commit ?? run.commit;
+  if (!commit) throw new GitopsError('internal: revert produced no commit', 'INTERNAL');
+  return {
+    status: run.result.status,
+    commit,
+    revertedSourceCommit: sourceCommit,
+    environment,
+    pushed: run.pushed,
+    ...shape,
+  };
 }

@@ -10,16 +10,17 @@ import {
   DEFAULT_SETTLE_MS,
 } from '../rules/argocd-status.js';
 import type { AppVerdict } from '../rules/argocd-status.js';
-import { evaluateRollout } from '../rules/rollout-status.js';
+import { evaluateRollout, selectorOf } from '../rules/rollout-status.js';
 import type { RolloutVerdict } from '../rules/rollout-status.js';
-import { KubeApiError, selectorOf } from '../adapters/kube.js';
-import type { KubeClient } from '../adapters/kube.js';
+import { KubeApiError } from '../adapters/kube-api.js';
+import type { KubeClient } from '../adapters/kube-api.js';
 import { GitopsError, InputError } from '../errors.js';
 import { retry } from '../retry.js';
-import { isCommitSha } from '../rules/image-ref.js';
+import { checkBranch, checkCommitSha, checkKubeName } from '../rules/names.js';
 import type { RevertOptions, RevertResult } from './revert.js';
-import { findRevertOf, revertBump } from './revert.js';
-import { openWorkspace } from '../adapters/git.js';
+import { findRevertOf, revertDeployment } from './revert.js';
+import type { Workspace } from './workspace.js';
+import { openWorkspace } from './workspace.js';
 
 /** Time source and wait; injected so unit tests run without real waiting. */
 export interface Clock {
@@ -49,9 +50,9 @@ export interface VerifyOptions {
   /** How long to wait for the recovery after a revert. Default: timeoutMs. */
   recoveryTimeoutMs?: number;
   clock?: Clock;
-  /** Injected for tests; default revertBump. */
+  /** Injected for tests; default revertDeployment in the rollback workspace. */
   revert?: (opts: RevertOptions) => Promise<RevertResult>;
-  /** Injected for tests; default: the revert commit of `commit` on the rollback branch (findRevertOf), if any. */
+  /** Injected for tests; default: the revert of `commit` on the remote rollback branch (findRevertOf), if any. */
   findRevert?: (commit: string) => Promise<string | undefined>;
 }
 
@@ -78,9 +79,78 @@ interface Observation {
   rollout?: RolloutVerdict;
 }
 
+/** The outcome of one poll loop: what `decide` concluded, or how it timed out. */
+interface Polled<T> {
+  done?: T;
+  observed: boolean;
+  lastWaiting: string;
+  lastError?: string;
+}
+
+/**
+ * The one poll loop of a verification: observe, let `decide` end it, otherwise log what is awaited (once
+ * per change) and wait `pollMs`, until `deadline`. API errors are retried on the next poll; fatal ones
+ * (credentials, a missing Application) end the run.
+ */
+async function pollUntil<T>(p: {
+  clock: Clock;
+  deadline: number;
+  pollMs: number;
+  label: string;
+  event: (text: string) => void;
+  observe: () => Promise<Observation>;
+  decide: (obs: Observation) => T | undefined;
+}): Promise<Polled<T>> {
+  const state: Polled<T> = { observed: false, lastWaiting: '' };
+  for (;;) {
+    let obs: Observation | undefined;
+    try {
+      obs = await p.observe();
+      state.lastError = undefined;
+    } catch (err) {
+      state.lastError = fatalOrMessage(err);
+    }
+    if (obs) {
+      state.observed = true;
+      const done = p.decide(obs);
+      if (done !== undefined) return { ...state, done };
+      const waiting = waitingFor(obs);
+      if (waiting !== state.lastWaiting) {
+        p.event(`${p.label}: ${waiting}`);
+        state.lastWaiting = waiting;
+      }
+    } else if (state.lastError) {
+      p.event(`Kubernetes API error (will retry): ${state.lastError}`);
+    }
+    const now = p.clock.now();
+    if (now >= p.deadline) return state;
+    await p.clock.sleep(Math.min(p.pollMs, p.deadline - now));
+  }
+}
+
 /** Runs the verification (and the rollback when asked) and returns the verdict with timings and a timeline. */
 export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> {
-  validate(opts);
+  validateVerifyOptions(opts);
+  // The rollback repository is opened once, for the check for an earlier revert and for the revert.
+  let workspace: Promise<Workspace> | undefined;
+  const rollbackWorkspace = (): Promise<Workspace> =>
+    (workspace ??= openWorkspace({
+      repo: opts.rollback!.repo,
+      branch: opts.rollback!.branch ?? 'main',
+      sync: true,
+      log: opts.log,
+    }));
+  try {
+    return await verifyWith(opts, rollbackWorkspace);
+  } finally {
+    if (workspace) await (await workspace.catch(() => undefined))?.cleanup();
+  }
+}
+
+async function verifyWith(
+  opts: VerifyOptions,
+  rollbackWorkspace: () => Promise<Workspace>,
+): Promise<VerifyResult> {
   const clock = opts.clock ?? realClock;
   const appNamespace = opts.appNamespace ?? 'argocd';
   const timeoutMs = opts.timeoutMs ?? 300_000;
@@ -111,9 +181,13 @@ export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> 
   let failure: string | undefined;
   if (opts.rollback) {
     const commit = opts.rollback.commit ?? opts.revision;
-    const earlier = await (opts.findRevert ?? ((c: string) => findRevertInRepo(opts.rollback!, c)))(
-      commit,
-    );
+    const findRevert =
+      opts.findRevert ??
+      (async (c: string) => {
+        const ws = await rollbackWorkspace();
+        return findRevertOf(ws.git, c, ws.hasRemote ? ws.upstream : 'HEAD');
+      });
+    const earlier = await findRevert(commit);
     if (earlier) {
       failure = `${commit.slice(0, 12)} was already reverted by ${earlier.slice(0, 12)} (an earlier verification failed)`;
       event(failure);
@@ -125,72 +199,63 @@ export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> 
 
   // Phase 1: the revision goes live, or fails, or time runs out.
   const seen = new Set<string>([opts.revision]);
-  const deadline = start + timeoutMs;
-  let lastWaiting = '';
-  let lastError: string | undefined;
-  let observed = false;
-  while (!failure) {
-    let obs: Observation | undefined;
-    try {
+  if (!failure) {
+    const deadline = start + timeoutMs;
+    const phase = await pollUntil<{ failure: string } | { healthy: string }>({
+      clock,
+      deadline,
+      pollMs,
+      label: 'waiting',
+      event,
       // Before the sync the Deployment still runs the previous release; its state says nothing about this one.
-      obs = await observe(opts.revision, (synced) => synced || timings.toSyncedMs !== undefined);
-      lastError = undefined;
-    } catch (err) {
-      lastError = fatalOrMessage(err);
+      observe: () => observe(opts.revision, (synced) => synced || timings.toSyncedMs !== undefined),
+      decide: (obs) => {
+        if (obs.tracked) seen.add(obs.tracked);
+        if (obs.synced && timings.toSyncedMs === undefined) {
+          timings.toSyncedMs = clock.now() - start;
+          event(`Argo CD synced ${opts.revision.slice(0, 12)}`);
+        }
+        if (obs.app.state === 'failed' || obs.app.state === 'degraded')
+          return { failure: `Argo CD ${obs.app.state}: ${obs.app.message}` };
+        if (obs.rollout?.state === 'failed')
+          return { failure: `rollout failed: ${obs.rollout.reason}: ${obs.rollout.message}` };
+        if (obs.app.state === 'live' && obs.rollout?.state === 'complete')
+          return { healthy: obs.rollout.message };
+        return undefined;
+      },
+    });
+    if (phase.done && 'healthy' in phase.done) {
+      timings.toReadyMs = clock.now() - start;
+      event(`healthy: ${phase.done.healthy}`);
+      return { result: 'healthy', timings, timeline };
     }
-    if (obs) {
-      observed = true;
-      if (obs.tracked) seen.add(obs.tracked);
-      if (obs.synced && timings.toSyncedMs === undefined) {
-        timings.toSyncedMs = clock.now() - start;
-        event(`Argo CD synced ${opts.revision.slice(0, 12)}`);
-      }
-      if (obs.app.state === 'failed' || obs.app.state === 'degraded') {
-        failure = `Argo CD ${obs.app.state}: ${obs.app.message}`;
-      } else if (obs.rollout?.state === 'failed') {
-        failure = `rollout failed: ${obs.rollout.reason}: ${obs.rollout.message}`;
-      } else if (obs.app.state === 'live' && obs.rollout?.state === 'complete') {
-        timings.toReadyMs = clock.now() - start;
-        event(`healthy: ${obs.rollout.message}`);
-        return { result: 'healthy', timings, timeline };
-      }
-      const waiting = waitingFor(obs);
-      if (!failure && waiting !== lastWaiting) {
-        event(`waiting: ${waiting}`);
-        lastWaiting = waiting;
-      }
-    } else if (lastError) {
-      event(`Kubernetes API error (will retry): ${lastError}`);
+    if (phase.done) failure = phase.done.failure;
+    else if (!phase.observed) {
+      // Never having seen the cluster says nothing about the release: do not roll back on it.
+      throw new GitopsError(
+        `could not read ${appNamespace}/${opts.app} from the cluster in ${Math.round(timeoutMs / 1000)}s: ${phase.lastError ?? 'no answer'}`,
+        'KUBE_UNREACHABLE',
+        'check the kubeconfig and the network to the API server; nothing was rolled back',
+      );
+    } else {
+      failure = `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${phase.lastWaiting || 'the first observation'}${phase.lastError ? ` (last API error: ${phase.lastError})` : ''}`;
     }
-    if (failure) break;
-    const now = clock.now();
-    if (now >= deadline) {
-      if (!observed) {
-        // Never having seen the cluster says nothing about the release: do not roll back on it.
-        throw new GitopsError(
-          `could not read ${appNamespace}/${opts.app} from the cluster in ${Math.round(timeoutMs / 1000)}s: ${lastError ?? 'no answer'}`,
-          'KUBE_UNREACHABLE',
-          'check the kubeconfig and the network to the API server; nothing was rolled back',
-        );
-      }
-      failure = `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${lastWaiting || 'the first observation'}${lastError ? ` (last API error: ${lastError})` : ''}`;
-      break;
-    }
-    await clock.sleep(Math.min(pollMs, deadline - now));
   }
   event(`verification failed: ${failure}`);
 
   if (!opts.rollback) return { result: 'failed', reason: failure, timings, timeline };
 
   // Phase 2: revert the bump or promotion commit and wait until the cluster is back on a healthy revision.
-  const revert = opts.revert ?? revertBump;
+  const revert =
+    opts.revert ??
+    (async (o: RevertOptions) => revertDeployment({ ...o, workspace: await rollbackWorkspace() }));
   const commit = opts.rollback.commit ?? opts.revision;
   event(`rolling back: reverting ${commit.slice(0, 12)}`);
   const reverted = await revert({
     repo: opts.rollback.repo,
     branch: opts.rollback.branch,
     commit,
-    reason: failure,
+    reason: failure as string,
     push: true,
     log: opts.log,
   });
@@ -209,12 +274,14 @@ export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> 
     revertCommit: reverted.commit,
     revertStatus: reverted.status,
   };
-  const recoveryDeadline = clock.now() + (opts.recoveryTimeoutMs ?? timeoutMs);
-  lastWaiting = '';
-  for (;;) {
-    let obs: Observation | undefined;
-    let target: string | undefined;
-    try {
+  let target: string | undefined;
+  const recovery = await pollUntil<string>({
+    clock,
+    deadline: clock.now() + (opts.recoveryTimeoutMs ?? timeoutMs),
+    pollMs,
+    label: 'recovery',
+    event,
+    observe: async () => {
       const app = await opts.kube.getApplication(appNamespace, opts.app);
       const tracked = trackedRevision(app);
       // The revert commit, or anything newer than what was seen before the revert (a later push on top of it).
@@ -225,90 +292,38 @@ export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> 
             state: 'pending',
             message: `waiting for Argo CD to pick up revert ${reverted.commit.slice(0, 12)} (it tracks ${tracked?.slice(0, 12) ?? 'nothing'})`,
           };
-      obs = { app: verdict, synced: target !== undefined && isSyncedTo(app, target), tracked };
+      const obs: Observation = {
+        app: verdict,
+        synced: target !== undefined && isSyncedTo(app, target),
+        tracked,
+      };
       if (obs.synced) obs.rollout = await readRollout(opts);
-      lastError = undefined;
-    } catch (err) {
-      lastError = fatalOrMessage(err);
-    }
-    if (obs) {
-      if (obs.app.state === 'live' && obs.rollout?.state === 'complete') {
-        timings.toRecoveredMs = clock.now() - start;
-        event(`recovered at ${target?.slice(0, 12)}: ${obs.rollout.message}`);
-        return { ...base, result: 'rolled-back' };
-      }
-      const waiting = waitingFor(obs);
-      if (waiting !== lastWaiting) {
-        event(`recovery: ${waiting}`);
-        lastWaiting = waiting;
-      }
-    } else if (lastError) {
-      event(`Kubernetes API error (will retry): ${lastError}`);
-    }
-    const now = clock.now();
-    if (now >= recoveryDeadline) {
-      const reason = `${failure}; reverted by ${reverted.commit.slice(0, 12)} but the recovery was not observed in time, still waiting for ${lastWaiting || 'the first observation'}${lastError ? ` (last API error: ${lastError})` : ''}`;
-      event('recovery timed out');
-      return { ...base, reason };
-    }
-    await clock.sleep(Math.min(pollMs, recoveryDeadline - now));
-  }
-}
-
-// Reads the rollback branch (a temporary clone for a remote) and looks for a revert of `commit`.
-async function findRevertInRepo(
-  rollback: NonNullable<VerifyOptions['rollback']>,
-  commit: string,
-): Promise<string | undefined> {
-  const ws = await openWorkspace({
-    repo: rollback.repo,
-    branch: rollback.branch ?? 'main',
-    sync: false,
+      return obs;
+    },
+    decide: (obs) =>
+      obs.app.state === 'live' && obs.rollout?.state === 'complete'
+        ? obs.rollout.message
+        : undefined,
   });
-  try {
-    let tip = 'HEAD';
-    if (!ws.temporary && ws.hasRemote) {
-      // A caller's clone may lag behind the remote where an earlier run pushed the revert.
-      await ws.git.run(['fetch', '--quiet', 'origin', ws.branch]);
-      tip = 'FETCH_HEAD';
-    }
-    return await findRevertOf(ws.git, commit, tip);
-  } finally {
-    await ws.cleanup();
+  if (recovery.done !== undefined) {
+    timings.toRecoveredMs = clock.now() - start;
+    event(`recovered at ${target?.slice(0, 12)}: ${recovery.done}`);
+    return { ...base, result: 'rolled-back' };
   }
+  const reason = `${failure}; reverted by ${reverted.commit.slice(0, 12)} but the recovery was not observed in time, still waiting for ${recovery.lastWaiting || 'the first observation'}${recovery.lastError ? ` (last API error: ${recovery.lastError})` : ''}`;
+  event('recovery timed out');
+  return { ...base, reason };
 }
 
-function validate(opts: VerifyOptions): void {
-  if (!isCommitSha(opts.revision)) {
-    throw new InputError(
-      'revision',
-      `expected a full 40-character lowercase commit SHA, got "${opts.revision}"`,
-    );
-  }
-  if (opts.rollback?.commit !== undefined && !isCommitSha(opts.rollback.commit)) {
-    throw new InputError(
-      'rollback.commit',
-      `expected a full 40-character commit SHA, got "${opts.rollback.commit}"`,
-    );
-  }
-  for (const [input, value] of [
-    ['app', opts.app],
-    ['deployment', opts.deployment],
-    ['namespace', opts.namespace],
-  ] as const) {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) || value.length > 253) {
-      throw new InputError(
-        input,
-        `expected a Kubernetes object name (lowercase DNS-1123), got "${value}"`,
-      );
-    }
-  }
-  if (
-    opts.appNamespace !== undefined &&
-    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.appNamespace)
-  ) {
-    throw new InputError('app-namespace', `expected a namespace name, got "${opts.appNamespace}"`);
-  }
+/** Checks the verify inputs before anything is contacted; InputError naming the first bad one. */
+export function validateVerifyOptions(opts: Omit<VerifyOptions, 'kube'>): void {
+  checkCommitSha(opts.revision, 'revision');
+  if (opts.rollback?.commit !== undefined) checkCommitSha(opts.rollback.commit, 'rollback.commit');
+  checkKubeName(opts.app, 'app');
+  checkKubeName(opts.deployment, 'deployment');
+  checkKubeName(opts.namespace, 'namespace', { label: true });
+  if (opts.appNamespace !== undefined)
+    checkKubeName(opts.appNamespace, 'app-namespace', { label: true });
   for (const [input, value] of [
     ['timeout', opts.timeoutMs],
     ['poll', opts.pollMs],
@@ -318,8 +333,13 @@ function validate(opts: VerifyOptions): void {
       throw new InputError(input, `expected a positive number of milliseconds, got ${value}`);
     }
   }
-  if (opts.rollback && opts.rollback.repo.trim() === '') {
-    throw new InputError('repo', 'is required for a rollback (the GitOps repository path or URL)');
+  if (opts.rollback) {
+    if (typeof opts.rollback.repo !== 'string' || opts.rollback.repo.trim() === '')
+      throw new InputError(
+        'repo',
+        'is required for a rollback (the GitOps repository path or URL)',
+      );
+    if (opts.rollback.branch !== undefined) checkBranch(opts.rollback.branch);
   }
 }
 

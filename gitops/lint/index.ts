@@ -1,15 +1,18 @@
 // lintRepository: renders every overlay (overlays/*) and argocd/, validates each rendered object
-// against the Kubernetes and Argo CD schemas, applies the manifest policy, and checks the
-// workflows (actionlint + workflow policy). Every finding points at a repository file and line.
-import { readdir, readFile } from 'node:fs/promises';
+// against the Kubernetes and Argo CD schemas, applies the manifest policy (per render, and across
+// renders: each Application's project must permit what its overlay renders), and checks the
+// workflows (actionlint + workflow policy and access). Every finding points at a file and line.
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Finding } from './finding.js';
 import { sortFindings } from './finding.js';
 import { parseManifestStream, splitImage } from './manifest-objects.js';
-import type { ObjectRef } from './manifest-objects.js';
+import type { K8sObject, ObjectRef } from './manifest-objects.js';
+import { checkProjectPermits } from './argocd-project.js';
 import { checkPolicy } from './manifest-policy.js';
 import { validateObjects } from './manifest-schema.js';
 import { RenderError, renderOverlay } from '../adapters/kustomize.js';
+import { readRepoFile, resolveInside, statIfExists } from '../adapters/repo-files.js';
 import { findKustomizationFile, locateImageEntry, sourceIndexFor } from './source-locator.js';
 import type { SourceIndex } from './source-locator.js';
 import { checkWorkflows, runActionlint } from './workflows.js';
@@ -69,15 +72,26 @@ function locateOrFallback(
   return index.locate(ref) ?? { file: fallback, line: 1 };
 }
 
-/** Lints one rendered kustomization (`target` relative to root); findings are not yet de-duplicated. */
+/** What linting one kustomization gave: findings (not yet de-duplicated), skips, and its objects for the cross-render rules. */
+export interface KustomizationLint {
+  findings: Finding[];
+  skipped: string[];
+  objects: K8sObject[];
+  index?: SourceIndex;
+  kustomizationPath: string;
+}
+
+/** Lints one rendered kustomization (`target` relative to root). */
 export async function lintKustomization(
   root: string,
   target: string,
   render: (dir: string) => Promise<string>,
-): Promise<{ findings: Finding[]; skipped: string[] }> {
+): Promise<KustomizationLint> {
   const dir = join(root, target);
   const kustomizationFile = (await findKustomizationFile(dir)) ?? join(dir, 'kustomization.yaml');
   const kustomizationPath = toRepoPath(root, kustomizationFile);
+  // A kustomization (or its folder) linked outside the repository is refused before Kustomize reads it.
+  if (statIfExists(kustomizationFile)) resolveInside(root, kustomizationPath);
   let text: string;
   try {
     text = await render(dir);
@@ -94,11 +108,13 @@ export async function lintKustomization(
         },
       ],
       skipped: [],
+      objects: [],
+      kustomizationPath,
     };
   }
   const objects = parseManifestStream(text, target);
   const index = await sourceIndexFor(root, dir);
-  const kustomizationText = await readFile(kustomizationFile, 'utf8');
+  const kustomizationText = await readRepoFile(root, relative(root, kustomizationFile));
   const findings: Finding[] = [];
   const skipped: string[] = [];
 
@@ -117,9 +133,9 @@ export async function lintKustomization(
     );
   }
 
-  // Only what is deployed must be pinned by digest: overlays, not the base or argocd/.
-  const requireDigest = target.startsWith('overlays/');
-  for (const v of checkPolicy(objects, { requireDigest })) {
+  // Only what is deployed is held to the deploy-time rules: overlays, not the base or argocd/.
+  const deployed = target.startsWith('overlays/');
+  for (const v of checkPolicy(objects, { deployed })) {
     let where = locateOrFallback(index, v, kustomizationPath);
     if (v.image !== undefined) {
       // An image problem in an overlay is fixed in its `images:` entry, so point there when one exists.
@@ -128,7 +144,25 @@ export async function lintKustomization(
     }
     findings.push({ ...where, rule: v.rule, severity: v.severity, message: v.message });
   }
-  return { findings, skipped };
+  return { findings, skipped, objects, index, kustomizationPath };
+}
+
+/** The project-permits rule across renders (argocd/'s Applications against their overlays' objects), with the render each finding is in. */
+function crossRenderFindings(
+  lints: Map<string, KustomizationLint>,
+): { finding: Finding; target: string }[] {
+  if (!lints.has('argocd')) return [];
+  const renders = new Map([...lints].map(([t, l]) => [t, l.objects] as const));
+  return checkProjectPermits('argocd', renders).map((v) => {
+    const lint = lints.get(v.target)!;
+    const where = lint.index
+      ? locateOrFallback(lint.index, v, lint.kustomizationPath)
+      : { file: lint.kustomizationPath, line: 1 };
+    return {
+      finding: { ...where, rule: v.rule, severity: v.severity, message: v.message },
+      target: v.target,
+    };
+  });
 }
 
 /** Runs every check and returns findings plus what was skipped. */
@@ -140,17 +174,21 @@ export async function lintRepositoryReport(
   const merged = new Map<string, Located>();
   const skipped: string[] = [];
   const targets = await listRenderTargets(root);
+  const lints = new Map<string, KustomizationLint>();
+  // The base is rendered once per overlay: one finding per source position, naming every overlay.
+  const add = (f: Finding, target: string): void => {
+    const key = `${f.file}\0${f.line}\0${f.column ?? ''}\0${f.rule}`;
+    const seen = merged.get(key);
+    if (!seen) merged.set(key, { finding: f, targets: [target] });
+    else if (!seen.targets.includes(target)) seen.targets.push(target);
+  };
   for (const target of targets) {
     const res = await lintKustomization(root, target, render);
+    lints.set(target, res);
     skipped.push(...res.skipped);
-    // The base is rendered once per overlay: one finding per source position, naming every overlay.
-    for (const f of res.findings) {
-      const key = `${f.file}\0${f.line}\0${f.column ?? ''}\0${f.rule}`;
-      const seen = merged.get(key);
-      if (seen) seen.targets.push(target);
-      else merged.set(key, { finding: f, targets: [target] });
-    }
+    for (const f of res.findings) add(f, target);
   }
+  for (const { finding, target } of crossRenderFindings(lints)) add(finding, target);
   const findings: Finding[] = [...merged.values()].map(({ finding, targets: t }) => ({
     ...finding,
     message: `${finding.message} (rendered by ${t.join(', ')})`,

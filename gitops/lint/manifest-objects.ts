@@ -24,6 +24,15 @@ export interface ObjectRef {
   path: PathSegment[];
 }
 
+/** One broken policy rule on one object (the caller maps kind, name and path to a file and line). */
+export interface PolicyViolation extends ObjectRef {
+  rule: string;
+  severity: 'error' | 'warning';
+  message: string;
+  /** The offending image reference, for the image rules (so the caller can point at the overlay's `images:` entry). */
+  image?: string;
+}
+
 /** The kind and metadata.name of an object ('' when absent). */
 export function objectId(obj: K8sObject): { kind: string; name: string; apiVersion: string } {
   return {

@@ -1,20 +1,26 @@
 // Policy rules over rendered Kubernetes objects (pure: plain data in, violations out). Each
 // violation names the object and the path inside it; the caller maps that to a file and line.
-import type { ContainerAt, K8sObject, ObjectRef, PathSegment } from './manifest-objects.js';
+import type {
+  ContainerAt,
+  K8sObject,
+  ObjectRef,
+  PathSegment,
+  PolicyViolation,
+} from './manifest-objects.js';
 import { containersOf, isRecord, objectId, splitImage } from './manifest-objects.js';
+import { checkArgoObjects } from './argocd-project.js';
+import { checkIngressTls } from './ingress-tls.js';
+import { checkNetworkPolicies } from './network-policy.js';
+import { checkPodSecurity } from './pod-security.js';
 
-/** One broken rule on one object. */
-export interface PolicyViolation extends ObjectRef {
-  rule: string;
-  severity: 'error' | 'warning';
-  message: string;
-  /** The offending image reference, for the image rules (so the caller can point at the overlay's `images:` entry). */
-  image?: string;
-}
+export type { PolicyViolation } from './manifest-objects.js';
 
-/** How strict to be: overlays (what is deployed) must pin every image by digest; a base may not. */
+/**
+ * How strict to be. `deployed`: the render is an overlay, what a cluster runs: every image is
+ * pinned by digest, NetworkPolicies isolate every pod, and Ingresses serve HTTPS. A base is not.
+ */
 export interface PolicyOptions {
-  requireDigest: boolean;
+  deployed: boolean;
 }
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
@@ -22,10 +28,6 @@ const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 function containerLabel(c: ContainerAt): string {
   const name = typeof c.container.name === 'string' ? c.container.name : '?';
   return `${c.init ? 'init container' : 'container'} "${name}"`;
-}
-
-function isTrue(value: unknown): boolean {
-  return value === true;
 }
 
 function probeRules(obj: ObjectRef, c: ContainerAt): PolicyViolation[] {
@@ -73,41 +75,20 @@ function resourceRules(obj: ObjectRef, c: ContainerAt): PolicyViolation[] {
   return out;
 }
 
-function securityRules(obj: ObjectRef, c: ContainerAt): PolicyViolation[] {
+// Pod Security `restricted` is checked in pod-security.ts; a read-only root filesystem is
+// hardening beyond it, so a warning.
+function readOnlyRootRule(obj: ObjectRef, c: ContainerAt): PolicyViolation[] {
   const sc = isRecord(c.container.securityContext) ? c.container.securityContext : {};
-  const podSc = isRecord(c.podSpec.securityContext) ? c.podSpec.securityContext : {};
-  const out: PolicyViolation[] = [];
-  // The container's own setting wins over the pod's, as in the kubelet.
-  const nonRoot =
-    sc.runAsNonRoot !== undefined ? isTrue(sc.runAsNonRoot) : isTrue(podSc.runAsNonRoot);
-  if (!nonRoot) {
-    out.push({
-      ...obj,
-      path: sc.runAsNonRoot !== undefined ? [...c.path, 'securityContext', 'runAsNonRoot'] : c.path,
-      rule: 'security/run-as-non-root',
-      severity: 'error',
-      message: `${containerLabel(c)} of ${obj.kind}/${obj.name} does not set securityContext.runAsNonRoot: true`,
-    });
-  }
-  if (sc.allowPrivilegeEscalation !== false) {
-    out.push({
-      ...obj,
-      path: c.path,
-      rule: 'security/privilege-escalation',
-      severity: 'warning',
-      message: `${containerLabel(c)} of ${obj.kind}/${obj.name} does not set securityContext.allowPrivilegeEscalation: false`,
-    });
-  }
-  if (sc.readOnlyRootFilesystem !== true) {
-    out.push({
+  if (sc.readOnlyRootFilesystem === true) return [];
+  return [
+    {
       ...obj,
       path: c.path,
       rule: 'security/read-only-root-filesystem',
       severity: 'warning',
       message: `${containerLabel(c)} of ${obj.kind}/${obj.name} does not set securityContext.readOnlyRootFilesystem: true`,
-    });
-  }
-  return out;
+    },
+  ];
 }
 
 function imageRules(obj: ObjectRef, c: ContainerAt, opts: PolicyOptions): PolicyViolation[] {
@@ -147,7 +128,7 @@ function imageRules(obj: ObjectRef, c: ContainerAt, opts: PolicyOptions): Policy
       message: `${label} uses an untagged image (${image}), which means :latest`,
     });
   }
-  if (opts.requireDigest && (parts.digest === undefined || !DIGEST_RE.test(parts.digest))) {
+  if (opts.deployed && (parts.digest === undefined || !DIGEST_RE.test(parts.digest))) {
     out.push({
       ...obj,
       path,
@@ -160,7 +141,7 @@ function imageRules(obj: ObjectRef, c: ContainerAt, opts: PolicyOptions): Policy
   return out;
 }
 
-/** Checks one object: probes, requests/limits, runAsNonRoot (+ warnings for other hardening), image pinning. */
+/** Checks one object: probes, requests/limits, Pod Security `restricted`, a read-only root (warning), image pinning. */
 export function checkObjectPolicy(obj: K8sObject, opts: PolicyOptions): PolicyViolation[] {
   const { kind, name } = objectId(obj);
   const ref: ObjectRef = { kind, name, path: [] };
@@ -169,14 +150,19 @@ export function checkObjectPolicy(obj: K8sObject, opts: PolicyOptions): PolicyVi
     out.push(
       ...probeRules(ref, c),
       ...resourceRules(ref, c),
-      ...securityRules(ref, c),
+      ...readOnlyRootRule(ref, c),
       ...imageRules(ref, c, opts),
     );
   }
+  out.push(...checkPodSecurity(obj));
   return out;
 }
 
-/** Checks every object of a rendered kustomization. */
+/** Checks every object of a rendered kustomization, and the rules that span its objects. */
 export function checkPolicy(objects: K8sObject[], opts: PolicyOptions): PolicyViolation[] {
-  return objects.flatMap((o) => checkObjectPolicy(o, opts));
+  return [
+    ...objects.flatMap((o) => checkObjectPolicy(o, opts)),
+    ...(opts.deployed ? [...checkNetworkPolicies(objects), ...checkIngressTls(objects)] : []),
+    ...checkArgoObjects(objects),
+  ];
 }

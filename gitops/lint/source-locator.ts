@@ -1,12 +1,13 @@
 // Maps a rendered object (kind + metadata.name + a path inside it) back to the source YAML file
 // and line that define it, so a finding can point at e.g. deploy/deployment.yaml where the
 // container lacking a probe is written, not at kustomize's output.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parse as parseYaml, parseAllDocuments } from 'yaml';
 import type { Node, ParsedNode } from 'yaml';
 import type { ObjectRef, PathSegment } from './manifest-objects.js';
 import { isRecord } from './manifest-objects.js';
+import { KUSTOMIZATION_FILES, readRepoFile, statIfExists } from '../adapters/repo-files.js';
 
 /** A position in a repository file (1-based line and column). */
 export interface SourceLocation {
@@ -97,41 +98,26 @@ export class SourceIndex {
   }
 }
 
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-
 /** The kustomization file in a directory, if there is one. */
 export async function findKustomizationFile(dir: string): Promise<string | undefined> {
-  for (const name of KUSTOMIZATION_FILES) {
-    const file = join(dir, name);
-    try {
-      if ((await stat(file)).isFile()) return file;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
-  return undefined;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
+  return KUSTOMIZATION_FILES.map((name) => join(dir, name)).find((f) => statIfExists(f)?.isFile());
 }
 
 /**
  * The directories a kustomization builds from: itself first, then (depth first) every local
  * directory its `resources:` and `components:` name. Remote URLs are not followed.
  */
-export async function kustomizationDirs(dir: string, seen = new Set<string>()): Promise<string[]> {
+export async function kustomizationDirs(
+  root: string,
+  dir: string,
+  seen = new Set<string>(),
+): Promise<string[]> {
   if (seen.has(dir)) return [];
   seen.add(dir);
   const out = [dir];
   const file = await findKustomizationFile(dir);
   if (!file) return out;
-  const data: unknown = parseYaml(await readFile(file, 'utf8'));
+  const data: unknown = parseYaml(await readRepoFile(root, relative(root, file)));
   if (!isRecord(data)) return out;
   for (const field of ['resources', 'components', 'bases']) {
     const list = data[field];
@@ -140,7 +126,8 @@ export async function kustomizationDirs(dir: string, seen = new Set<string>()): 
       if (typeof entry !== 'string' || /^[a-z]+:\/\//i.test(entry) || entry.includes('?ref='))
         continue;
       const target = isAbsolute(entry) ? entry : join(dir, entry);
-      if (await isDirectory(target)) out.push(...(await kustomizationDirs(target, seen)));
+      if (statIfExists(target)?.isDirectory())
+        out.push(...(await kustomizationDirs(root, target, seen)));
     }
   }
   return out;
@@ -149,14 +136,11 @@ export async function kustomizationDirs(dir: string, seen = new Set<string>()): 
 /** Reads the YAML files of the directories a kustomization builds from, paths relative to `root`. */
 export async function readKustomizationSources(root: string, dir: string): Promise<SourceText[]> {
   const out: SourceText[] = [];
-  for (const d of await kustomizationDirs(dir)) {
+  for (const d of await kustomizationDirs(root, dir)) {
     const names = (await readdir(d)).filter((n) => /\.ya?ml$/.test(n)).sort();
     for (const name of names) {
-      const abs = join(d, name);
-      out.push({
-        file: relative(root, abs).split(sep).join('/'),
-        text: await readFile(abs, 'utf8'),
-      });
+      const file = relative(root, join(d, name)).split(sep).join('/');
+      out.push({ file, text: await readRepoFile(root, file) });
     }
   }
   return out;

@@ -1,12 +1,14 @@
 // Runs actionlint over .github/workflows and turns its JSON report into findings, plus the
-// workflow policy rules. actionlint comes from scripts/install-actionlint.sh (built from its Go
-// module into .cache/bin); without it the check is skipped with a reason, never passed silently.
-import { execFile } from 'node:child_process';
-import { access, readdir, readFile } from 'node:fs/promises';
+// workflow policy and access rules. actionlint comes from scripts/install-actionlint.sh (built from
+// its Go module into .cache/bin); without it the check is skipped with a reason, never passed silently.
+import { access, readdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { GitopsError } from '../errors.js';
+import { runProcess } from '../adapters/process.js';
+import { readRepoFile } from '../adapters/repo-files.js';
 import type { Finding } from './finding.js';
+import { checkWorkflowAccess, workflowFacts } from './workflow-access.js';
 import { checkWorkflowPolicy } from './workflow-policy.js';
 
 /** What running actionlint gave: findings, or why it did not run. */
@@ -89,25 +91,16 @@ export function parseActionlintJson(text: string): Finding[] {
   }));
 }
 
-function exec(
+async function exec(
   cmd: string,
   args: string[],
   cwd: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        if (err && typeof (err as { code?: unknown }).code !== 'number') {
-          reject(new GitopsError(`could not run ${cmd}: ${err.message}`, 'LINT_TOOL_FAILED'));
-          return;
-        }
-        resolve({ code: err ? (err as { code: number }).code : 0, stdout, stderr });
-      },
-    );
-  });
+  try {
+    return await runProcess(cmd, args, { cwd });
+  } catch (err) {
+    throw new GitopsError(`could not run ${cmd}: ${(err as Error).message}`, 'LINT_TOOL_FAILED');
+  }
 }
 
 /** Runs actionlint on the repository's workflows (with .github/actionlint.yaml when present). */
@@ -153,11 +146,15 @@ async function isExecutableOrReadable(path: string): Promise<boolean> {
   }
 }
 
-/** The workflow policy rules over every workflow file. */
+/** The workflow policy and access rules over every workflow file. */
 export async function checkWorkflows(root: string): Promise<Finding[]> {
+  const files = await listWorkflowFiles(root);
+  const texts = new Map<string, string>();
+  for (const file of files) texts.set(file, await readRepoFile(root, file));
+  // A job calling a local reusable workflow is judged by what the called file does.
+  const facts = new Map([...texts].map(([file, text]) => [file, workflowFacts(text)] as const));
   const out: Finding[] = [];
-  for (const file of await listWorkflowFiles(root)) {
-    out.push(...checkWorkflowPolicy(file, await readFile(join(root, file), 'utf8')));
-  }
+  for (const [file, text] of texts)
+    out.push(...checkWorkflowPolicy(file, text), ...checkWorkflowAccess(file, text, facts));
   return out;
 }

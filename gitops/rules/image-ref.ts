@@ -27,14 +27,31 @@ export function isDigest(value: string): boolean {
   return DIGEST_RE.test(value);
 }
 
-/** True for a full git commit SHA: 40 lowercase hex characters. */
-export function isCommitSha(value: string): boolean {
-  return /^[0-9a-f]{40}$/.test(value);
-}
-
 /** True when `value` is a valid tag: word character first, then up to 127 of [A-Za-z0-9_.-]. */
 export function isValidTag(value: string): boolean {
   return TAG_RE.test(value);
+}
+
+/** `value` when it is a valid tag; InputError naming `input` otherwise (the one message for a bad tag). */
+export function checkTag(value: string, input: string): string {
+  if (typeof value !== 'string' || !isValidTag(value)) {
+    throw new InputError(
+      input,
+      `'${String(value)}' is not a valid tag (1 to 128 of [A-Za-z0-9_.-], not starting with '.' or '-')`,
+    );
+  }
+  return value;
+}
+
+/** `value` when it is a sha256 digest; InputError naming `input` otherwise. */
+export function checkDigest(value: string, input: string): string {
+  if (typeof value !== 'string' || !isDigest(value)) {
+    throw new InputError(
+      input,
+      `'${String(value)}' is not a digest (expected sha256:<64 lowercase hex>)`,
+    );
+  }
+  return value;
 }
 
 /** True when `value` is a valid repository path (lowercase components separated by '/'), without a registry. */
@@ -113,9 +130,4 @@ export function formatImageRef(ref: ImageRef): string {
   if (ref.tag) out += `:${ref.tag}`;
   if (ref.digest) out += `@${ref.digest}`;
   return out;
-}
-
-/** The name part (`registry/repository`) of a reference, without tag or digest. */
-export function imageName(ref: ImageRef): string {
-  return ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository;
 }

@@ -1,7 +1,10 @@
-import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument } from 'yaml';
-import type { Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+// Edits are splices into the source text at the ranges `yaml` reports, so every byte outside the changed
+// values stays as written (comments, quoting, CRLF, key order). yaml's CST setScalarValue was tried: it
+// replaces a value as well, but inserting and removing fields still needs splices, so one way is kept.
+import { isAlias, isMap, isScalar, isSeq, parse as parseYaml, parseDocument, visit } from 'yaml';
+import type { Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { InputError } from '../errors.js';
-import { isDigest, isValidTag, parseImageRef } from './image-ref.js';
+import { checkDigest, checkTag, parseImageRef } from './image-ref.js';
 
 /** One entry of a kustomization's `images:` list (the fields `kustomize edit set image` writes). */
 export interface ImageOverride {
@@ -35,10 +38,13 @@ interface ParsedEntry {
   node: YAMLMap;
   override: ImageOverride;
   /** Fields written as plain scalars that YAML reads as a number, boolean, null or date (see readsAsString). */
-  unquoted: Field[];
+  readonly unquoted: Field[];
 }
 
 interface Parsed {
+  doc: Document.Parsed;
+  /** Anchors that some alias in the document refers to. */
+  referenced: Set<string>;
   root: YAMLMap | null;
   imagesPair?: Pair;
   images?: YAMLSeq;
@@ -46,7 +52,9 @@ interface Parsed {
 }
 
 function parseKustomization(text: string, file: string): Parsed {
-  const doc = parseDocument(text, { keepSourceTokens: true, uniqueKeys: true });
+  // yaml's own uniqueKeys check compares every key with every other (quadratic: a 10 MB file took
+  // minutes); duplicates are found below with one Set per mapping instead.
+  const doc = parseDocument(text, { keepSourceTokens: true, uniqueKeys: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
     const where = first?.linePos?.[0] ? ` (line ${first.linePos[0].line})` : '';
@@ -56,27 +64,102 @@ function parseKustomization(text: string, file: string): Parsed {
     );
     throw new InputError(file, `is not valid YAML${where}: ${message}`);
   }
+  const referenced = new Set<string>();
+  visit(doc, {
+    Alias: (_key, node) => {
+      referenced.add(node.source);
+    },
+    Map: (_key, map) => {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) {
+          const at = (pair.key as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+          const line = lineOf(text, at);
+          throw new InputError(file, `is not valid YAML (line ${line}): map keys must be unique`);
+        }
+        seen.add(key);
+      }
+    },
+  });
+  const base = { doc, referenced };
   const contents = doc.contents;
   if (contents === null || (isScalar(contents) && contents.value === null))
-    return { root: null, entries: [] };
+    return { ...base, root: null, entries: [] };
   if (!isMap(contents))
     throw new InputError(file, 'must be a YAML mapping (a kustomization), not a scalar or list');
   const root = contents;
   const imagesPair = root.items.find((p) => isScalar(p.key) && p.key.value === 'images');
-  if (!imagesPair) return { root, entries: [] };
+  if (!imagesPair) return { ...base, root, entries: [] };
   const value = imagesPair.value as Node | null;
   if (value === null || (isScalar(value) && value.value === null))
-    return { root, imagesPair, entries: [] };
+    return { ...base, root, imagesPair, entries: [] };
+  if (isAlias(value)) throw sharedError(file, 'images', `is an alias (*${value.source})`);
   if (!isSeq(value))
     throw new InputError(
       file,
       "'images' must be a list of {name, newName, newTag, digest} entries",
     );
   const entries: ParsedEntry[] = value.items.map((item, i) => {
+    if (isAlias(item)) throw sharedError(file, `images[${i}]`, `is an alias (*${item.source})`);
     if (!isMap(item)) throw new InputError(file, `images[${i}] must be a mapping with a 'name'`);
-    return { node: item, override: readEntry(item, text, file, i), unquoted: unquoted(item, text) };
+    return {
+      node: item,
+      override: readEntry(item, text, file, i, doc),
+      // Checked only for the entries an edit touches: it parses each value twice.
+      get unquoted() {
+        return unquoted(item, text);
+      },
+    };
   });
-  return { root, imagesPair, images: value, entries };
+  return { ...base, root, imagesPair, images: value, entries };
+}
+
+/** An anchor or alias shares a value with another place, which an edit of one would change too. */
+function sharedError(file: string, field: string, why: string): InputError {
+  return new InputError(
+    file,
+    `${field} ${why}: an edit here would change another place of the file too, so gitops does not edit it`,
+    'write the value out in full (no YAML anchor, alias or merge key) in the images entry',
+  );
+}
+
+// Refuses an edit of `entry` that would reach through an anchor or alias: the entry, the list or a field
+// it changes or removes carries an anchor that an alias uses, or the entry merges another (`<<`).
+function refuseShared(
+  parsed: Parsed,
+  entry: ParsedEntry,
+  index: number,
+  changed: string[],
+  file: string,
+): void {
+  const used = (node: unknown): string | undefined => {
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    return anchor && parsed.referenced.has(anchor) ? anchor : undefined;
+  };
+  const list = used(parsed.images);
+  if (list) throw sharedError(file, 'images', `carries anchor &${list}, which an alias uses`);
+  const own = used(entry.node);
+  if (own)
+    throw sharedError(file, `images[${index}]`, `carries anchor &${own}, which an alias uses`);
+  for (const pair of entry.node.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (key === '<<') throw sharedError(file, `images[${index}]`, 'merges another mapping (<<)');
+    const anchor = changed.includes(key) ? used(pair.value) : undefined;
+    if (anchor) {
+      throw sharedError(
+        file,
+        `images[${index}].${key}`,
+        `carries anchor &${anchor}, which an alias uses`,
+      );
+    }
+  }
+}
+
+function lineOf(text: string, pos: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < pos; i = text.indexOf('\n', i + 1)) line += 1;
+  return line;
 }
 
 function scalarText(node: unknown, text: string): string | undefined {
@@ -87,14 +170,22 @@ function scalarText(node: unknown, text: string): string | undefined {
   return String(node.value);
 }
 
-function readEntry(item: YAMLMap, text: string, file: string, index: number): ImageOverride {
+function readEntry(
+  item: YAMLMap,
+  text: string,
+  file: string,
+  index: number,
+  doc: Document.Parsed,
+): ImageOverride {
   const get = (key: string): string | undefined => {
     const pair = findPair(item, key);
     if (!pair) return undefined;
-    if (pair.value !== null && !isScalar(pair.value)) {
+    // An alias reads as the value it names.
+    const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+    if (value !== null && value !== undefined && !isScalar(value)) {
       throw new InputError(file, `images[${index}].${key} must be a string`);
     }
-    return scalarText(pair.value, text);
+    return scalarText(value, text);
   };
   const name = get('name');
   if (!name) throw new InputError(file, `images[${index}] has no 'name'`);
@@ -116,6 +207,13 @@ function unquoted(item: YAMLMap, text: string): Field[] {
   });
 }
 
+/** Keys of an entry that `kustomize edit set image` does not write (tagSuffix, ...). */
+function extraKeys(map: YAMLMap): string[] {
+  return map.items
+    .map((p) => (isScalar(p.key) ? String(p.key.value) : ''))
+    .filter((k) => !(FIELD_ORDER as readonly string[]).includes(k));
+}
+
 function findPair(map: YAMLMap, key: string): Pair | undefined {
   return map.items.find((p) => isScalar(p.key) && p.key.value === key);
 }
@@ -134,7 +232,8 @@ export function readImage(
   return listImages(text, file).find((e) => e.name === name);
 }
 
-function validateOverride(image: ImageOverride): void {
+/** Checks an entry to write: InputError naming the field (`image.newTag`, ...) that is not valid. */
+export function validateOverride(image: ImageOverride): void {
   if (typeof image.name !== 'string' || image.name.trim() === '' || /\s/.test(image.name)) {
     throw new InputError(
       'image.name',
@@ -150,18 +249,10 @@ function validateOverride(image: ImageOverride): void {
       );
     }
   }
-  if (image.newTag !== undefined && image.newTag !== PRESERVE && !isValidTag(image.newTag)) {
-    throw new InputError(
-      'image.newTag',
-      `'${image.newTag}' is not a valid tag (1 to 128 of [A-Za-z0-9_.-], not starting with '.' or '-')`,
-    );
-  }
-  if (image.digest !== undefined && image.digest !== PRESERVE && !isDigest(image.digest)) {
-    throw new InputError(
-      'image.digest',
-      `'${image.digest}' is not a digest (expected sha256:<64 lowercase hex>)`,
-    );
-  }
+  if (image.newTag !== undefined && image.newTag !== PRESERVE)
+    checkTag(image.newTag, 'image.newTag');
+  if (image.digest !== undefined && image.digest !== PRESERVE)
+    checkDigest(image.digest, 'image.digest');
 }
 
 // `kustomize build` loads kustomization.yaml with sigs.k8s.io/yaml, which resolves plain scalars by YAML 1.1
@@ -275,6 +366,12 @@ function editEntry(
   const namePair = findPair(node, 'name');
   if (!namePair) throw new InputError(file, `image '${have.name}' has no name key`);
   const keyCol = column(text, range(namePair.key)[0]);
+  // `kustomize edit set image` replaces the whole entry: keys it does not write (tagSuffix) go.
+  for (const pair of node.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!(FIELD_ORDER as readonly string[]).includes(key))
+      splices.push(removePair(text, node, pair));
+  }
   for (const f of FIELDS) {
     // An unchanged value is still rewritten when kustomize would not read it as a string.
     if (want[f] === have[f] && !unsafe.includes(f)) continue;
@@ -424,14 +521,34 @@ export function setImage(
       file,
       `lists image '${image.name}' ${matches.length} times; keep one entry`,
     );
-  const match = matches[0];
+  const match = matches[0] && { ...matches[0], unquoted: matches[0].unquoted };
   const want = desiredEntry(image, match?.override);
-  if (match && sameEntry(want, match.override) && match.unquoted.length === 0)
+  if (FIELDS.every((f) => want[f] === undefined)) {
+    // Kustomize refuses an images entry that sets nothing.
+    throw new InputError(
+      'image',
+      `'${image.name}' sets no newName, newTag or digest: an images entry must change something`,
+    );
+  }
+  const extra = match ? extraKeys(match.node) : [];
+  if (match && sameEntry(want, match.override) && match.unquoted.length === 0 && !extra.length)
     return { text, changed: false, previous: match.override };
+  if (match) {
+    const changed = [
+      ...extra,
+      ...FIELDS.filter((f) => want[f] !== match.override[f] || match.unquoted.includes(f)),
+    ];
+    refuseShared(parsed, match, parsed.entries.indexOf(matches[0] as ParsedEntry), changed, file);
+  }
   const splices = match
     ? editEntry(text, match.node, want, match.override, match.unquoted, file)
     : [appendEntry(text, parsed, want, file)];
-  const out = applySplices(text, splices);
+  // New lines take the file's line ending.
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const out = applySplices(
+    text,
+    eol === '\n' ? splices : splices.map((sp) => ({ ...sp, text: sp.text.replace(/\r?\n/g, eol) })),
+  );
   // Guard the surgery: the result must parse and carry exactly the wanted entry, every value a string.
   const check = parseKustomization(out, file).entries.find((e) => e.override.name === image.name);
   if (!check || !sameEntry(check.override, want) || check.unquoted.length > 0)

@@ -4,6 +4,7 @@
  * new ReplicaSet that can never become ready (crash loops, image pulls, bad config) fail the rollout at once
  * instead of waiting for the progress deadline.
  */
+import { InputError } from '../errors.js';
 
 export type RolloutVerdict =
   | { state: 'progressing'; message: string }
@@ -291,4 +292,33 @@ function waitingHints(rs: ReplicaSetView | undefined, pods: PodView[]): string {
     }
   }
   return hints.length > 0 ? `; ${hints.slice(0, 3).join('; ')}` : '';
+}
+
+/** The label selector string (`k=v,...`) of a Deployment's spec.selector; InputError for an empty selector. */
+export function selectorOf(deployment: object): string {
+  const selector = (
+    deployment as {
+      spec?: {
+        selector?: {
+          matchLabels?: Record<string, string>;
+          matchExpressions?: { key: string; operator: string; values?: string[] }[];
+        };
+      };
+    }
+  ).spec?.selector;
+  const terms = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector?.matchExpressions ?? []) {
+    const values = (e.values ?? []).join(',');
+    if (e.operator === 'In') terms.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') terms.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') terms.push(e.key);
+    else if (e.operator === 'DoesNotExist') terms.push(`!${e.key}`);
+  }
+  if (terms.length === 0) {
+    throw new InputError(
+      'deployment',
+      'has an empty spec.selector; refusing to list every pod in the namespace',
+    );
+  }
+  return terms.join(',');
 }

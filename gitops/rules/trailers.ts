@@ -5,7 +5,10 @@ export const TRAILER = {
   action: 'Gitops-Action',
   sourceCommit: 'Source-Commit',
   digest: 'Image-Digest',
+  /** The full image reference deployed (name:tag@digest). */
   image: 'Image',
+  /** The kustomization `images[].name` the deployment pinned (e.g. score-api). */
+  imageName: 'Image-Name',
   environment: 'Environment',
   overlay: 'Overlay',
   reverts: 'Reverts',
@@ -84,6 +87,7 @@ export function formatBumpMessage(info: BumpMessageInfo): string {
     [TRAILER.sourceCommit]: info.sourceCommit,
     [TRAILER.digest]: info.digest,
     [TRAILER.image]: info.ref,
+    [TRAILER.imageName]: info.image,
     [TRAILER.environment]: info.environment,
     [TRAILER.overlay]: info.overlay,
     [TRAILER.action]: 'bump',

@@ -5,14 +5,14 @@ import { buildImage } from '../../gitops/flows/build.js';
 import { Git } from '../../gitops/adapters/git.js';
 import { TagNotFoundError, resolveDigest } from '../../gitops/adapters/registry.js';
 import type { PipelineConfig } from './defaults.js';
-import { lastLines, runCommand } from './proc.js';
+import { lastLines, runProcess } from '../../gitops/adapters/process.js';
 import { StageFailedError } from './stages.js';
 import type { StageContext } from './stages.js';
 
-/** The local Node.js base images scripts/make-base-images.sh makes (no image can be pulled here). */
+/** The local Node.js 24 base images scripts/make-base-images.sh makes (no image can be pulled here). */
 export const BASE_IMAGES = {
-  BASE_IMAGE: 'localhost/node-base:20',
-  BUILD_IMAGE: 'localhost/node-build:20',
+  BASE_IMAGE: 'localhost/node-base:24',
+  BUILD_IMAGE: 'localhost/node-build:24',
 };
 
 /** The image repository (registry/path) the pipeline pushes to. */
@@ -31,7 +31,7 @@ export interface BuiltImage {
 
 /** Makes the local Node.js base images when missing (no image can be pulled here). */
 async function ensureBaseImages(ctx: StageContext): Promise<void> {
-  const have = await runCommand(
+  const have = await runProcess(
     'docker',
     ['image', 'inspect', '--format', '{{.Id}}', ...Object.values(BASE_IMAGES)],
     {
@@ -43,11 +43,11 @@ async function ensureBaseImages(ctx: StageContext): Promise<void> {
   const script = join(ctx.config.repoRoot, 'scripts', 'make-base-images.sh');
   if (!existsSync(script)) return;
   ctx.log('local base images missing: running scripts/make-base-images.sh');
-  const res = await runCommand('bash', [script], {
+  const res = await runProcess('bash', [script], {
     cwd: ctx.config.repoRoot,
     env: ctx.env,
     timeoutMs: 600_000,
-    redactor: ctx.redactor,
+    mask: ctx.redactor.mask,
   });
   if (res.code !== 0)
     throw new StageFailedError(

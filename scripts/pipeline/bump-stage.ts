@@ -2,13 +2,13 @@
 import { join } from 'node:path';
 import { bumpOverlay } from '../../gitops/flows/bump.js';
 import type { BumpResult } from '../../gitops/flows/bump.js';
-import { InputError } from '../../gitops/errors.js';
 import { Git, logEntries } from '../../gitops/adapters/git.js';
-import { isCommitSha, parseImageRef } from '../../gitops/rules/image-ref.js';
+import { parseImageRef } from '../../gitops/rules/image-ref.js';
+import { checkCommitSha } from '../../gitops/rules/names.js';
 import type { ImageOverride } from '../../gitops/rules/kustomization.js';
 import { renderOverlay } from '../../gitops/adapters/kustomize.js';
 import { TRAILER, parseTrailers } from '../../gitops/rules/trailers.js';
-import { cloneRemote } from './gitops-remote.js';
+import { openWorkspace } from '../../gitops/flows/workspace.js';
 import { overlayDiff } from './overlay-diff.js';
 import { validateOverlay } from './stages.js';
 import type { StageContext } from './stages.js';
@@ -54,9 +54,8 @@ export async function bumpStage(
   input: { sha: string; repository: string; digest: string },
 ): Promise<BumpOutcome> {
   const { config } = ctx;
-  if (!isCommitSha(input.sha))
-    throw new InputError('sha', `'${input.sha}' is not a full commit SHA (40 lowercase hex)`);
-  const clone = await cloneRemote(config.remote, config.branch);
+  checkCommitSha(input.sha, 'sha');
+  const clone = await openWorkspace({ repo: config.remote, branch: config.branch, sync: false });
   try {
     const current = await validateOverlay(clone.dir, config.overlay, config.imageName);
     const before = await renderOverlay(join(clone.dir, config.overlay));

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { describeError } from '../../gitops/errors.js';
 import { kubeClientFromConfig } from '../../gitops/adapters/kube.js';
-import type { KubeClient } from '../../gitops/adapters/kube.js';
+import type { KubeClient } from '../../gitops/adapters/kube-api.js';
 import { kubeconfigPath } from './kubeconfig.js';
 
 /** A cluster the deploy check can use, or why there is none. */

@@ -4,8 +4,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { runCommand } from './proc.js';
-import type { Redactor } from './redact.js';
+import { runProcess } from '../../gitops/adapters/process.js';
+import type { Redactor } from '../../gitops/rules/redact.js';
 import { freePort } from './registry-server.js';
 
 /** What to run and how long to wait for it. */
@@ -75,7 +75,7 @@ export async function runContainerCheck(
 ): Promise<ContainerCheckResult> {
   const log = opts.log ?? (() => undefined);
   const docker = (args: string[], timeoutMs = 60_000) =>
-    runCommand('docker', args, { env: opts.env, timeoutMs, redactor: opts.redactor });
+    runProcess('docker', args, { env: opts.env, timeoutMs, mask: opts.redactor?.mask });
   const steps: ContainerCheckResult['steps'] = [];
   const result: ContainerCheckResult = { ok: false, steps };
   const port = await freePort();

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../gitops/errors.js';
 import { parseImageRef } from '../../gitops/rules/image-ref.js';
+import { checkBranch } from '../../gitops/rules/names.js';
 
 /** Where each part lives and what to run; every field is resolved (no undefined defaults left). */
 export interface PipelineConfig {
@@ -142,10 +143,10 @@ export function resolveConfig(
     /\/+$/,
     '',
   );
-  const branch = flagOrEnv(v.branch, env.PIPELINE_BRANCH) ?? DEFAULT_BRANCH;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(branch) || branch.includes('..')) {
-    throw new InputError('--branch', `'${branch}' is not a valid branch name`);
-  }
+  const branch = checkBranch(
+    flagOrEnv(v.branch, env.PIPELINE_BRANCH) ?? DEFAULT_BRANCH,
+    v.branch !== undefined ? '--branch' : 'PIPELINE_BRANCH',
+  );
 
   const buildArgs: Record<string, string> = {};
   for (const pair of v['build-arg'] ?? []) {

@@ -1,8 +1,8 @@
 /** The container deploy check, and the revert of the bump commit when it fails. */
-import { revertBump } from '../../gitops/flows/revert.js';
+import { revertDeployment } from '../../gitops/flows/revert.js';
 import { runContainerCheck } from './container-check.js';
 import type { ContainerCheckResult } from './container-check.js';
-import { lastLines } from './proc.js';
+import { lastLines } from '../../gitops/adapters/process.js';
 import type { StageContext } from './stages.js';
 
 /** The deploy check's verdict, and the rollback when it failed. */
@@ -16,7 +16,7 @@ export interface DeployOutcome {
 }
 
 /**
- * Container deploy check, and on failure a revert of the bump commit (revertBump: idempotent, so a second
+ * Container deploy check, and on failure a revert of the bump commit (revertDeployment: idempotent, so a second
  * check of the same bad release finds the earlier revert instead of adding one).
  */
 export async function containerDeployStage(
@@ -37,7 +37,7 @@ export async function containerDeployStage(
   out.reason = check.reason ?? 'the container check failed';
   if (check.logs) ctx.log(`container output:\n${lastLines(check.logs, 10)}`);
   if (input.bumpCommit) {
-    const revert = await revertBump({
+    const revert = await revertDeployment({
       repo: ctx.config.remote,
       branch: ctx.config.branch,
       commit: input.bumpCommit,

@@ -4,11 +4,10 @@
  * on top of the code it deploys, exactly as CI bumps the overlay on top of a push to main.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GitopsError } from '../../gitops/errors.js';
-import { Git } from '../../gitops/adapters/git.js';
+import { Git, pushCommit } from '../../gitops/adapters/git.js';
+import { withWorkspace } from '../../gitops/flows/workspace.js';
 
 /** How the embedded remote's branch was brought up to the source commit. */
 export type RemoteSync = 'created' | 'fast-forward' | 'merged' | 'up-to-date';
@@ -82,10 +81,8 @@ export async function syncLocalRemote(opts: LocalRemoteOptions): Promise<RemoteS
 
 /** Merges the source commit into the branch (which carries earlier bump commits) in a temporary clone. */
 async function mergeSource(opts: LocalRemoteOptions, log: (line: string) => void): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'pipeline-remote-merge-'));
-  try {
-    await new Git(tmpdir()).run(['clone', '--quiet', '--branch', opts.branch, opts.remote, dir]);
-    const git = new Git(dir);
+  await withWorkspace({ repo: opts.remote, branch: opts.branch, sync: false }, async (ws) => {
+    const git = ws.git;
     await git.run(['fetch', '--quiet', 'origin', SOURCE_REF]);
     const identity = await git.commitIdentity();
     const merge = await git.tryRun([
@@ -109,34 +106,9 @@ async function mergeSource(opts: LocalRemoteOptions, log: (line: string) => void
           : (merge.stderr.trim().split('\n').pop() ?? 'merge failed'),
       );
     }
-    await git.run(['push', '--quiet', '--no-verify', 'origin', `HEAD:refs/heads/${opts.branch}`]);
+    await pushCommit(git, opts.branch, await git.run(['rev-parse', 'HEAD']));
     log(
       `merged ${opts.sha.slice(0, 12)} into ${opts.branch} of the local GitOps remote (it carries earlier bumps)`,
     );
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** A fresh working clone of `branch` of the remote in a temporary folder; remove it with `cleanup`. */
-export async function cloneRemote(
-  remote: string,
-  branch: string,
-): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'pipeline-gitops-'));
-  try {
-    await new Git(tmpdir()).run([
-      'clone',
-      '--quiet',
-      '--branch',
-      branch,
-      '--single-branch',
-      remote,
-      dir,
-    ]);
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  });
 }

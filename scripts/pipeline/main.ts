@@ -7,7 +7,7 @@ import { describeError } from '../../gitops/errors.js';
 import { findToplevel } from '../../gitops/adapters/git.js';
 import { HelpRequested, USAGE, resolveConfig } from './defaults.js';
 import { isSetupError, runPipeline } from './pipeline.js';
-import { redactorFromEnv } from './redact.js';
+import { redactorFromEnv } from '../../gitops/rules/redact.js';
 import { formatResult } from './report.js';
 import type { PipelineResult } from './report.js';
 

@@ -2,13 +2,14 @@
 import { join } from 'node:path';
 import { GitopsError, InputError, MissingToolError, describeError } from '../../gitops/errors.js';
 import { existsSync } from 'node:fs';
+import { engineVariables } from '../../gitops/adapters/container-engine.js';
 import { kubeconfigPath } from './kubeconfig.js';
 import type { PipelineConfig } from './defaults.js';
 import { syncLocalRemote } from './gitops-remote.js';
-import { PreflightError, checkTools, readSource, useEngineSocket } from './preflight.js';
+import { PreflightError, checkTools, readSource } from './preflight.js';
 import type { SourceState } from './preflight.js';
-import { redactorFromEnv } from './redact.js';
-import type { Redactor } from './redact.js';
+import { redactorFromEnv } from '../../gitops/rules/redact.js';
+import type { Redactor } from '../../gitops/rules/redact.js';
 import { ensureRegistry, registryAnswers } from './registry-server.js';
 import { formatMs } from './report.js';
 import type { PipelineResult, StageRecord } from './report.js';
@@ -102,7 +103,9 @@ export async function runPipeline(config: PipelineConfig, io: PipelineIO): Promi
     const source: SourceState = await timeline.run(
       'preflight',
       async () => {
-        const set = useEngineSocket(io.env);
+        // The caller's env object: every later stage's docker call uses the engine found here.
+        const set = engineVariables(io.env);
+        Object.assign(io.env, set);
         if (set.DOCKER_HOST) ctx.log(`using the container engine at ${set.DOCKER_HOST}`);
         const state = await readSource(config.repoRoot);
         if (state.dirty && !config.allowDirty) {
@@ -128,20 +131,15 @@ export async function runPipeline(config: PipelineConfig, io: PipelineIO): Promi
     result.sha = source.sha;
     result.dirty = source.dirty;
 
-    if (config.skipLint) timeline.skip('lint', '--skip-lint');
-    else
-      await timeline.run(
-        'lint',
-        () => lintStage(ctx),
-        (d) => d,
-      );
-    if (config.skipTests) timeline.skip('test', '--skip-tests');
-    else
-      await timeline.run(
-        'test',
-        () => testStage(ctx),
-        (d) => d,
-      );
+    // The check stages, each skipped by its flag; their result is their detail line.
+    const checks = [
+      ['lint', config.skipLint, '--skip-lint', () => lintStage(ctx)],
+      ['test', config.skipTests, '--skip-tests', () => testStage(ctx)],
+    ] as const;
+    for (const [name, skip, flag, stage] of checks) {
+      if (skip) timeline.skip(name, flag);
+      else await timeline.run(name, stage, (d) => d);
+    }
 
     if (source.dirty) timeline.skip('registry', 'dirty tree: nothing is pushed');
     else {

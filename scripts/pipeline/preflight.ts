@@ -1,11 +1,11 @@
 /** Checks, before any side effect, that the tools the pipeline drives are here, and reads the source commit. */
-import { existsSync } from 'node:fs';
+import { ENGINE_HINT } from '../../gitops/adapters/container-engine.js';
 import { GitopsError } from '../../gitops/errors.js';
 import { Git } from '../../gitops/adapters/git.js';
-import { runCommand } from './proc.js';
+import { runProcess } from '../../gitops/adapters/process.js';
 
-export const PODMAN_SOCKET = '/run/podman/podman.sock';
-export const SETUP_HINT = "run 'sudo bash scripts/ci-env.sh' (installs podman + registry)";
+export const SETUP_HINT =
+  "run 'bash scripts/setup.sh' (installs podman, the registry and the rest)";
 
 /** A required tool is missing or does not answer; the message is the one line to print. */
 export class PreflightError extends GitopsError {
@@ -22,22 +22,6 @@ export interface SourceState {
   changes: string[];
 }
 
-/**
- * Points the Docker CLI at podman's Docker API when DOCKER_HOST is unset and podman's socket exists
- * (the setup ci-env.sh makes); returns the variables it set so the caller can report them.
- */
-export function useEngineSocket(
-  env: NodeJS.ProcessEnv,
-  socket = PODMAN_SOCKET,
-): Record<string, string> {
-  if (env.DOCKER_HOST || !existsSync(socket)) return {};
-  const set: Record<string, string> = { DOCKER_HOST: `unix://${socket}` };
-  // podman's Docker API speaks 1.41; a newer docker CLI would otherwise ask for a version podman refuses.
-  if (!env.DOCKER_API_VERSION) set.DOCKER_API_VERSION = '1.41';
-  Object.assign(env, set);
-  return set;
-}
-
 /** Fails with one line when `cmd` cannot be started at all. */
 async function requireTool(
   cmd: string,
@@ -46,7 +30,7 @@ async function requireTool(
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
   try {
-    const res = await runCommand(cmd, args, { env, timeoutMs: 15_000 });
+    const res = await runProcess(cmd, args, { env, timeoutMs: 15_000 });
     return res.code === 0 ? res.stdout.trim() : '';
   } catch (err) {
     if ((err as GitopsError).code === 'MISSING_TOOL') throw new PreflightError(message);
@@ -73,15 +57,13 @@ export async function checkTools(
     `no docker CLI: ${SETUP_HINT} and install the docker CLI (apt-get install docker.io or docker-ce-cli)`,
     env,
   );
-  const engine = await runCommand('docker', ['version', '--format', '{{.Server.Version}}'], {
+  const engine = await runProcess('docker', ['version', '--format', '{{.Server.Version}}'], {
     env,
     timeoutMs: 15_000,
   });
   if (engine.code !== 0 || engine.stdout.trim() === '') {
     const where = env.DOCKER_HOST ? ` at ${env.DOCKER_HOST}` : '';
-    throw new PreflightError(
-      `no container engine answers${where}: ${SETUP_HINT} or set DOCKER_HOST`,
-    );
+    throw new PreflightError(`no container engine answers${where}: ${ENGINE_HINT}`);
   }
   let renderer = await requireTool('kustomize', ['version'], '', env).catch(() => '');
   if (renderer) renderer = `kustomize ${renderer}`;

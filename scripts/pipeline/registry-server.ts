@@ -122,7 +122,7 @@ export async function startRegistry(opts: StartRegistryOptions): Promise<Registr
       : '';
     throw new RegistryStartError(
       `docker-registry on ${opts.addr} did not start${early ? ` (${early})` : ''}${log ? `: ${log}` : ''}`,
-      "run 'sudo bash scripts/ci-env.sh', or pass --registry",
+      "run 'bash scripts/setup.sh' (it installs docker-registry and says what holds the port), or pass --registry",
     );
   }
   if (opts.detached) writeFileSync(join(opts.dir, 'registry.pid'), `${child.pid}\n`);

@@ -2,15 +2,14 @@
  * What every stage shares (context, typed failure, overlay validation) and the check stages: lint (the lint
  * action's lintRepository + ESLint + tsc) and test (jest). Build, bump and deploy live in *-stage.ts.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findKustomization, overlayPath } from '../../gitops/flows/bump.js';
+import { openOverlay } from '../../gitops/adapters/repo-files.js';
 import { GitopsError, InputError } from '../../gitops/errors.js';
 import type { ImageOverride } from '../../gitops/rules/kustomization.js';
 import { readImage } from '../../gitops/rules/kustomization.js';
 import type { PipelineConfig } from './defaults.js';
-import { lastLines, runCommand } from './proc.js';
-import type { Redactor } from './redact.js';
+import { lastLines, runProcess } from '../../gitops/adapters/process.js';
+import type { Redactor } from '../../gitops/rules/redact.js';
 
 /** What every stage gets: settings, the environment for child processes, a masked log. */
 export interface StageContext {
@@ -40,9 +39,9 @@ export async function validateOverlay(
   overlay: string,
   imageName: string,
 ): Promise<ImageOverride> {
-  const rel = overlayPath(root, overlay);
-  const file = findKustomization(root, rel);
-  const entry = readImage(await readFile(join(root, file), 'utf8'), imageName, file);
+  const target = openOverlay(root, overlay);
+  const file = target.file;
+  const entry = readImage(await target.read(), imageName, file);
   if (!entry)
     throw new InputError(
       file,
@@ -56,18 +55,18 @@ export async function validateOverlay(
 export async function lintStage(ctx: StageContext): Promise<string> {
   const { repoRoot, cacheDir } = ctx.config;
   const bin = (name: string): string => join(repoRoot, 'node_modules', '.bin', name);
-  const opts = { cwd: repoRoot, env: ctx.env, redactor: ctx.redactor, timeoutMs: 300_000 };
+  const opts = { cwd: repoRoot, env: ctx.env, mask: ctx.redactor.mask, timeoutMs: 300_000 };
   // Loaded here, not at start: the schemas behind it are large and --skip-lint runs never need them.
   const { lintRepository } = await import('../../gitops/lint/index.js');
   // Caches in .cache/ keep a warm run to the files that changed; the verdict is the same as a cold run.
   const [findings, eslint, tsc] = await Promise.all([
     lintRepository(repoRoot),
-    runCommand(
+    runProcess(
       bin('eslint'),
       ['--cache', '--cache-location', join(cacheDir, 'eslint/'), '.'],
       opts,
     ),
-    runCommand(
+    runProcess(
       bin('tsc'),
       ['--noEmit', '--incremental', '--tsBuildInfoFile', join(cacheDir, 'tsc.tsbuildinfo')],
       opts,
@@ -96,10 +95,10 @@ export async function lintStage(ctx: StageContext): Promise<string> {
 /** Test: the unit tests (`npm run test:unit`), or the whole suite (`npm test`) with --full-tests. */
 export async function testStage(ctx: StageContext): Promise<string> {
   const script = ctx.config.fullTests ? 'test' : 'test:unit';
-  const res = await runCommand('npm', ['run', '--silent', script], {
+  const res = await runProcess('npm', ['run', '--silent', script], {
     cwd: ctx.config.repoRoot,
     env: { ...ctx.env, CI: 'true', FORCE_COLOR: '0' },
-    redactor: ctx.redactor,
+    mask: ctx.redactor.mask,
     timeoutMs: 1_800_000,
   });
   const out = `${res.stdout}\n${res.stderr}`;

@@ -21,7 +21,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node24', // the image's Node (service/Dockerfile)
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',

@@ -4,11 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError } from './http-error.js';
-import { jsonBody, DEFAULT_BODY_LIMIT } from './json-body.js';
+import { createInFlightBytes, serverBusy, type InFlightBytes } from './in-flight-bytes.js';
+import { jsonBody } from './json-body.js';
 import { isReady, type Lifecycle } from './lifecycle.js';
+import { MAX_BODY_BYTES, MAX_IN_FLIGHT_BYTES, MAX_RESPONSE_BYTES } from './limits.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { Model } from './model.js';
+import type { Model, Overflow } from './model.js';
+import { createResponses } from './responses.js';
 import { parseInferBody, parseScoreBody } from './validation.js';
 
 /** Everything the app needs from the outside. */
@@ -18,39 +21,73 @@ export interface AppDeps {
   logger: Logger;
   state: Lifecycle;
   build: { sha: string; built: string; version: string };
-  bodyLimit?: number;
+  inFlight?: InFlightBytes;
 }
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
 
-function sendJson(res: Response, status: number, body: unknown): void {
-  // res.json() would run the replacer/spaces/etag machinery; the body is always plain data here.
-  const text = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(text));
-  res.end(text);
+// Smaller responses need no budget: node:http stops reading a connection's pipelined requests while
+// a socket's high-water mark (16 KiB) of output is pending, so each connection holds at most that.
+const HELD_RESPONSE_MIN = 16 * 1024;
+
+/** A client error raised by express or its router (e.g. a bad percent-encoding is a URIError, 400). */
+function clientErrorStatus(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
+
+const tooLargeResponse = (bytes: number) =>
+  new HttpError(
+    413,
+    `the response would be up to ${bytes} bytes; the cap is ${MAX_RESPONSE_BYTES} bytes per response (send fewer rows)`,
+  );
+
+const overflow = (o: Overflow, where: string) =>
+  `${where} row ${o.row} gives a non-finite logit for class ${o.className}: its values are too large in magnitude for the model`;
 
 /** Creates the express app for `deps`. */
 export function createApp(deps: AppDeps): express.Express {
   const { model, metrics, logger, state, build } = deps;
+  const inFlight = deps.inFlight ?? createInFlightBytes(MAX_IN_FLIGHT_BYTES);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
-  const readBody = jsonBody(deps.bodyLimit ?? DEFAULT_BODY_LIMIT);
+  const readBody = jsonBody(MAX_BODY_BYTES, inFlight);
+  const responses = createResponses(model);
   const modelInfo = { name: model.name, version: model.version };
   const k = model.classes.length;
   const d = model.features.length;
+
+  const send = (res: Response, status: number, contentType: string, text: string): void => {
+    const bytes = Buffer.byteLength(text);
+    if (bytes >= HELD_RESPONSE_MIN) {
+      // The request's socket: res.socket is still null while earlier pipelined answers are pending.
+      const socket = res.req.socket;
+      if (!inFlight.take(socket, bytes)) return sendError(res, serverBusy(inFlight));
+      res.once('finish', () => inFlight.give(socket, bytes));
+    }
+    res.statusCode = status;
+    // Set at send time, not when the request arrived: every answer given while draining asks a
+    // keep-alive client to reconnect, and its new connection goes to a pod that is not draining.
+    if (state.draining) res.setHeader('connection', 'close');
+    res.setHeader('content-type', contentType);
+    res.setHeader('content-length', bytes);
+    res.end(text);
+  };
+  // res.json() would run the replacer/spaces/etag machinery; the body is always plain data here.
+  const sendJson = (res: Response, status: number, body: unknown): void =>
+    send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+  const sendError = (res: Response, err: HttpError): void => {
+    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+    sendJson(res, err.status, { error: err.message });
+  };
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const start = performance.now();
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', id);
-    // Once the listener is closed, finish this request and let the client reconnect elsewhere.
-    if (state.closing) res.setHeader('connection', 'close');
     res.locals.requestId = id;
     res.once('finish', () => {
       const ms = performance.now() - start;
@@ -87,9 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.get('/metrics', async (_req, res, next) => {
     try {
-      const text = await metrics.registry.metrics();
-      res.setHeader('content-type', metrics.registry.contentType);
-      res.end(text);
+      send(res, 200, metrics.registry.contentType, await metrics.registry.metrics());
     } catch (err) {
       next(err);
     }
@@ -98,17 +133,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.post('/score', readBody, (req, res) => {
     const parsed = parseScoreBody(req.body, model.features);
     if (!parsed.ok) throw new HttpError(parsed.status, parsed.message);
+    const bound = responses.scoreBound(parsed.rows);
+    if (bound > MAX_RESPONSE_BYTES) throw tooLargeResponse(bound);
     const t0 = performance.now();
-    const { labels, probabilities } = model.predict(parsed.data, parsed.rows);
+    const prediction = model.predict(parsed.data, parsed.rows);
+    if (!prediction.ok) throw new HttpError(422, overflow(prediction, 'X'));
     metrics.observeInference('score', parsed.rows, (performance.now() - t0) / 1000);
-    const score = new Array<{ label: string; probabilities: Record<string, number> }>(parsed.rows);
-    for (let r = 0; r < parsed.rows; r += 1) {
-      const probs: Record<string, number> = {};
-      for (let c = 0; c < k; c += 1)
-        probs[model.classes[c] as string] = probabilities[r * k + c] as number;
-      score[r] = { label: labels[r] as string, probabilities: probs };
-    }
-    sendJson(res, 200, { score, model: modelInfo });
+    sendJson(res, 200, responses.scoreBody(prediction, parsed.rows));
   });
 
   // Open Inference Protocol v2 (KServe REST): https://kserve.github.io/website/docs/concepts/architecture/data-plane/v2-protocol
@@ -162,20 +193,14 @@ export function createApp(deps: AppDeps): express.Express {
   const infer = (req: Request, res: Response): void => {
     const parsed = parseInferBody(req.body, d);
     if (!parsed.ok) throw new HttpError(parsed.status, parsed.message);
+    const id = parsed.id ?? (res.locals.requestId as string);
+    const bound = responses.inferBound(parsed.rows, parsed.outputs, id);
+    if (bound > MAX_RESPONSE_BYTES) throw tooLargeResponse(bound);
     const t0 = performance.now();
-    const { labels, probabilities } = model.predict(parsed.data, parsed.rows);
+    const prediction = model.predict(parsed.data, parsed.rows);
+    if (!prediction.ok) throw new HttpError(400, overflow(prediction, 'inputs[0]'));
     metrics.observeInference('v2', parsed.rows, (performance.now() - t0) / 1000);
-    const outputs = parsed.outputs.map((name) =>
-      name === 'label'
-        ? { name, datatype: 'BYTES', shape: [parsed.rows], data: labels }
-        : { name, datatype: 'FP64', shape: [parsed.rows, k], data: Array.from(probabilities) },
-    );
-    sendJson(res, 200, {
-      model_name: model.name,
-      model_version: model.version,
-      id: parsed.id ?? (res.locals.requestId as string),
-      outputs,
-    });
+    sendJson(res, 200, responses.inferBody(prediction, parsed.rows, parsed.outputs, id));
   };
   for (const path of modelRoute('/infer')) app.post(path, checkModel, readBody, infer);
 
@@ -185,9 +210,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   // Express recognises an error handler by its four parameters, so `_next` must stay.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof HttpError) {
-      for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
-      sendJson(res, err.status, { error: err.message });
+    if (err instanceof HttpError) return sendError(res, err);
+    const status = clientErrorStatus(err);
+    if (status !== undefined && !res.headersSent) {
+      // The request log line records it; a client's mistake is no stack trace in the log.
+      sendJson(res, status, { error: String((err as Error).message).slice(0, 200) });
       return;
     }
     logger.error('unhandled error', {

@@ -3,7 +3,9 @@
 // release crash-loops visibly instead of serving.
 import { createApp } from './app.js';
 import { ConfigError, isLogLevel, loadConfig, type Config } from './config.js';
+import { createInFlightBytes } from './in-flight-bytes.js';
 import { createLifecycle } from './lifecycle.js';
+import { MAX_IN_FLIGHT_BYTES } from './limits.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { loadModel, ModelLoadError } from './model.js';
@@ -48,17 +50,22 @@ async function main(): Promise<void> {
     throw err;
   }
   const state = createLifecycle();
-  const metrics = createMetrics({
-    sha: config.gitSha,
-    version: SERVICE_VERSION,
-    modelName: model.name,
-    modelVersion: model.version,
-  });
+  const inFlight = createInFlightBytes(MAX_IN_FLIGHT_BYTES);
+  const metrics = createMetrics(
+    {
+      sha: config.gitSha,
+      version: SERVICE_VERSION,
+      modelName: model.name,
+      modelVersion: model.version,
+    },
+    { inFlightBytes: inFlight.used },
+  );
   const app = createApp({
     model,
     metrics,
     logger,
     state,
+    inFlight,
     build: { sha: config.gitSha, built: config.buildDate, version: SERVICE_VERSION },
   });
   const server = createHttpServer(app);

@@ -22,7 +22,7 @@ const INFERENCE_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 
 /** Creates a registry with default process metrics plus the service's own. */
 export function createMetrics(
   build: BuildInfo,
-  options: { defaultMetrics?: boolean } = {},
+  options: { defaultMetrics?: boolean; inFlightBytes?: () => number } = {},
 ): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
@@ -58,6 +58,17 @@ export function createMetrics(
     labelNames: ['sha', 'version', 'model', 'model_version'] as const,
     registers: [registry],
   });
+  const { inFlightBytes } = options;
+  if (inFlightBytes !== undefined) {
+    new Gauge({
+      name: 'score_api_in_flight_bytes',
+      help: 'Request-body and response bytes held by requests in flight (capped by MAX_IN_FLIGHT_BYTES).',
+      registers: [registry],
+      collect() {
+        this.set(inFlightBytes());
+      },
+    });
+  }
   buildInfo
     .labels({
       sha: build.sha,

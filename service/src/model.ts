@@ -1,6 +1,6 @@
 // The versioned model artifact (JSON) and a predictor with the standardization folded into the weights.
 import { readFile } from 'node:fs/promises';
-import type { Scaler } from './softmax-regression.js';
+import { softmaxInto, type Scaler } from './softmax-regression.js';
 
 export const MODEL_FORMAT = 'softmax-regression/v1';
 
@@ -18,8 +18,16 @@ export interface ModelArtifact {
 
 /** Predictions for N rows: a label per row and row-major probabilities (N x classes). */
 export interface Prediction {
+  ok: true;
   labels: string[];
   probabilities: Float64Array;
+}
+
+/** Finite inputs whose logits are not finite (|x| near the largest double): no answer exists. */
+export interface Overflow {
+  ok: false;
+  row: number;
+  className: string;
 }
 
 /** Thrown when the model file is missing, unreadable or not a valid artifact. */
@@ -143,36 +151,26 @@ export class Model {
     }
   }
 
-  /** Predicts `rows` rows from row-major `data` (rows x features); inputs must already be validated. */
-  predict(data: ArrayLike<number>, rows: number): Prediction {
+  /** Predicts `rows` rows from row-major `data` (rows x features) of finite numbers. */
+  predict(data: ArrayLike<number>, rows: number): Prediction | Overflow {
     const k = this.classes.length;
     const d = this.features.length;
     const probabilities = new Float64Array(rows * k);
     const labels = new Array<string>(rows);
     const { w, b, logits } = this;
     for (let r = 0; r < rows; r += 1) {
-      let max = -Infinity;
       let best = 0;
       for (let c = 0; c < k; c += 1) {
         let z = b[c] as number;
         for (let j = 0; j < d; j += 1) z += (w[c * d + j] as number) * (data[r * d + j] as number);
+        if (!Number.isFinite(z)) return { ok: false, row: r, className: this.classes[c] as string };
         logits[c] = z;
-        if (z > max) {
-          max = z;
-          best = c;
-        }
+        if (z > (logits[best] as number)) best = c;
       }
-      let sum = 0;
-      for (let c = 0; c < k; c += 1) {
-        const e = Math.exp((logits[c] as number) - max);
-        probabilities[r * k + c] = e;
-        sum += e;
-      }
-      for (let c = 0; c < k; c += 1)
-        probabilities[r * k + c] = (probabilities[r * k + c] as number) / sum;
+      softmaxInto(logits, k, probabilities, r * k);
       labels[r] = this.classes[best] as string;
     }
-    return { labels, probabilities };
+    return { ok: true, labels, probabilities };
   }
 }
 

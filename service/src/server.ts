@@ -1,21 +1,31 @@
-// The HTTP server around the app, with timeouts fitted to Google Cloud load balancers.
+// The HTTP server around the app: short header/request timeouts against slow clients, a long
+// keep-alive for the Google Cloud load balancer, and a connection cap.
 import { createServer, type RequestListener, type Server } from 'node:http';
+import {
+  HEADERS_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  MAX_CONNECTIONS,
+  REQUEST_TIMEOUT_MS,
+  SOCKET_INACTIVITY_TIMEOUT_MS,
+  TIMEOUT_CHECK_INTERVAL_MS,
+} from './limits.js';
 
-// The Google Cloud LB keeps idle backend connections for 600 s; the backend must outlast it or the LB
-// reuses a socket the server just closed and the client sees a 502.
-export const KEEP_ALIVE_TIMEOUT_MS = 620_000;
-export const HEADERS_TIMEOUT_MS = 621_000;
-export const REQUEST_TIMEOUT_MS = 630_000;
-
-/** Creates an http.Server for `app` with keep-alive/headers/request timeouts above the LB idle timeout. */
+/** Creates an http.Server for `app` with the limits of limits.ts. */
 export function createHttpServer(app: RequestListener): Server {
   const server = createServer(
-    { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS },
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
     app,
   );
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.timeout = SOCKET_INACTIVITY_TIMEOUT_MS;
+  server.maxConnections = MAX_CONNECTIONS;
+  // At the cap, connections parked idle (up to KEEP_ALIVE_TIMEOUT_MS each) must not lock new clients
+  // out: the dropped one's retry finds room.
+  server.on('drop', () => server.closeIdleConnections());
   return server;
 }
 

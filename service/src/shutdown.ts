@@ -1,6 +1,8 @@
-// Graceful shutdown: on SIGTERM/SIGINT fail readiness at once, keep serving for the drain delay (the load
-// balancer and kube-proxy need that long to stop sending), then stop accepting, let in-flight requests
-// finish and exit 0. A second signal or the shutdown timeout forces the exit (code 1).
+// Graceful shutdown: on SIGTERM/SIGINT fail readiness at once and keep serving for the drain delay (the
+// load balancer and kube-proxy need that long to stop sending new connections here), every answer
+// carrying `Connection: close` so keep-alive clients move to another pod after their current request.
+// Then stop accepting, close the connections that stayed idle all along, let in-flight requests finish
+// and exit 0. A second signal or the shutdown timeout forces the exit (code 1).
 import type { Server } from 'node:http';
 import type { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
@@ -45,7 +47,6 @@ export function createShutdown(deps: ShutdownDeps): (reason: string) => Promise<
     });
     await sleep(deps.drainDelayMs);
     if (exited) return;
-    state.closing = true;
     const timer = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; closing their connections', {
         timeoutMs: deps.timeoutMs,
@@ -54,14 +55,9 @@ export function createShutdown(deps: ShutdownDeps): (reason: string) => Promise<
       exit(1);
     }, deps.timeoutMs);
     timer.unref();
-    // Keep-alive sockets would hold close() open until keepAliveTimeout (> 600 s): close the idle ones
-    // now and, as in-flight requests finish, the ones they leave idle.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
-    clearInterval(sweep);
+    // close() also closes the idle keep-alive connections (no request during the whole drain delay);
+    // busy ones close themselves after their next answer, which says `Connection: close`.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(timer);
     logger.info('stopped: all requests finished', { reason });
     exit(0);

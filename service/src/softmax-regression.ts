@@ -43,17 +43,28 @@ export function standardize(row: readonly number[], scaler: Scaler): number[] {
   return row.map((x, j) => (x - (scaler.mean[j] ?? 0)) / (scaler.std[j] ?? 1));
 }
 
-/** Numerically stable softmax of a logit vector (writes into `out` when given). */
-export function softmax(logits: ArrayLike<number>, out: number[] = []): number[] {
+/**
+ * Softmax of `logits[0..k)` written to `out[offset..offset+k)`, through log-sum-exp:
+ * p_i = exp(z_i - (m + log sum_j exp(z_j - m))) with m = max z. For finite logits every term is
+ * finite (the sum is in [1, k]), so no probability is NaN; callers must refuse non-finite logits.
+ */
+export function softmaxInto(
+  logits: ArrayLike<number>,
+  k: number,
+  out: { [i: number]: number },
+  offset = 0,
+): void {
   let max = -Infinity;
-  for (let i = 0; i < logits.length; i += 1) max = Math.max(max, logits[i] as number);
+  for (let i = 0; i < k; i += 1) if ((logits[i] as number) > max) max = logits[i] as number;
   let sum = 0;
-  for (let i = 0; i < logits.length; i += 1) {
-    const e = Math.exp((logits[i] as number) - max);
-    out[i] = e;
-    sum += e;
-  }
-  for (let i = 0; i < logits.length; i += 1) out[i] = (out[i] as number) / sum;
+  for (let i = 0; i < k; i += 1) sum += Math.exp((logits[i] as number) - max);
+  const lse = max + Math.log(sum);
+  for (let i = 0; i < k; i += 1) out[offset + i] = Math.exp((logits[i] as number) - lse);
+}
+
+/** Numerically stable softmax of a finite logit vector (writes into `out` when given). */
+export function softmax(logits: ArrayLike<number>, out: number[] = []): number[] {
+  softmaxInto(logits, logits.length, out);
   out.length = logits.length;
   return out;
 }

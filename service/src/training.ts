@@ -56,8 +56,11 @@ export function accuracy(
   rows: readonly number[][],
   labels: readonly string[],
 ): number {
-  const { labels: predicted } = model.predict(rows.flat(), rows.length);
-  return predicted.filter((p, i) => p === labels[i]).length / rows.length;
+  const prediction = model.predict(rows.flat(), rows.length);
+  if (!prediction.ok) {
+    throw new RangeError(`accuracy: row ${prediction.row} gives a non-finite logit`);
+  }
+  return prediction.labels.filter((p, i) => p === labels[i]).length / rows.length;
 }
 
 /** Trains a softmax-regression classifier on `data` and evaluates it on a held-out split. */

@@ -3,7 +3,6 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,28 +39,6 @@ export async function registryReachable(url: string): Promise<boolean> {
     // A probe: not reachable (refused, timeout) is exactly the answer asked for.
     return false;
   }
-}
-
-/** Why a registry test cannot run here, or undefined when `docker-registry` is installed. */
-export function registryUnavailableReason(): string | undefined {
-  const bin = ['/usr/bin/docker-registry', '/usr/local/bin/docker-registry'].find((p) =>
-    existsSync(p),
-  );
-  return bin ? undefined : 'docker-registry is not installed (run: bash scripts/ci-env.sh)';
-}
-
-/** Why podman/docker tests cannot run here (no DOCKER_HOST socket answering), or undefined. */
-export async function dockerUnavailableReason(): Promise<string | undefined> {
-  const host = process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock';
-  const sock = host.replace(/^unix:\/\//, '');
-  if (!existsSync(sock))
-    return `no container engine socket at ${sock} (run: bash scripts/ci-env.sh)`;
-  const ok = await new Promise<boolean>((resolve) => {
-    execFile('curl', ['-fsS', '--max-time', '3', '--unix-socket', sock, 'http://d/_ping'], (err) =>
-      resolve(!err),
-    );
-  });
-  return ok ? undefined : `the engine at ${sock} does not answer /_ping`;
 }
 
 function htpasswdLine(username: string, password: string): Promise<string> {
@@ -190,8 +167,8 @@ export async function pushTestImage(
   return { digest: sha256(manifest), manifest, mediaType };
 }
 
-/** `skopeo inspect`'s view of an image's digest (an independent client), or undefined if skopeo is missing. */
-export function skopeoDigest(ref: string, creds?: string): Promise<string | undefined> {
+/** `skopeo inspect`'s view of an image's digest (an independent client). */
+export function skopeoDigest(ref: string, creds?: string): Promise<string> {
   const args = ['inspect', '--tls-verify=false', '--raw', `docker://${ref}`];
   if (creds) args.splice(1, 0, '--creds', creds);
   return new Promise((resolve, reject) => {
@@ -200,8 +177,7 @@ export function skopeoDigest(ref: string, creds?: string): Promise<string | unde
       args,
       { encoding: 'buffer', maxBuffer: 8 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') resolve(undefined);
-        else if (err) reject(new Error(`skopeo inspect ${ref}: ${stderr.toString()}`));
+        if (err) reject(new Error(`skopeo inspect ${ref}: ${stderr.toString()}`));
         // --raw prints the manifest bytes exactly as served: their sha256 is the digest skopeo would report.
         else resolve(sha256(stdout));
       },

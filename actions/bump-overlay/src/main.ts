@@ -1,7 +1,5 @@
 // The `bump-overlay` action: pins the built image (tag and digest) in an overlay's kustomization.yaml,
 // commits with provenance trailers and pushes with retry; a rerun with the same values is a no-op.
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ActionInputs } from '../../../gitops/action/inputs.js';
 import {
   coreRuntime,
@@ -12,7 +10,8 @@ import {
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
 import { bumpOverlay } from '../../../gitops/flows/bump.js';
 import type { BumpOptions, BumpResult } from '../../../gitops/flows/bump.js';
-import { InputError } from '../../../gitops/errors.js';
+import { findKustomization } from '../../../gitops/adapters/repo-files.js';
+import { MAX_PUSH_ATTEMPTS } from '../../../gitops/rules/names.js';
 
 /** Pins the image and commits; injectable for tests. */
 export type Bumper = (opts: BumpOptions) => Promise<BumpResult>;
@@ -24,15 +23,7 @@ export function readInputs(rt: ActionRuntime): BumpOptions {
   const inputs = new ActionInputs(rt.input, rt.env);
   const repo = inputs.workingCopy();
   const overlay = inputs.relativePath('overlay');
-  const kustomization = ['kustomization.yaml', 'kustomization.yml', 'Kustomization']
-    .map((f) => join(repo, overlay, f))
-    .find((f) => existsSync(f) && statSync(f).isFile());
-  if (!kustomization) {
-    throw new InputError(
-      'overlay',
-      `expected a Kustomize overlay directory, '${overlay}' has no kustomization.yaml in ${repo}`,
-    );
-  }
+  findKustomization(repo, overlay);
   const name = inputs.required('image', {}, 'the image name used in the kustomization');
   inputs.imageRef('image', { repositoryOnly: true });
   const newNameInput = inputs.optional('new-name');
@@ -50,7 +41,7 @@ export function readInputs(rt: ActionRuntime): BumpOptions {
     sourceCommit,
     push: inputs.boolean('push', true),
     force: inputs.boolean('force', false),
-    maxAttempts: inputs.int('max-attempts', { default: 8, min: 1, max: 20 }),
+    maxAttempts: inputs.int('max-attempts', { default: MAX_PUSH_ATTEMPTS, min: 1, max: 20 }),
   };
 }
 

@@ -1,12 +1,12 @@
 // The `lint` action: ESLint, the TypeScript typecheck and the repository's manifest/workflow checks
 // (lintRepository), each finding annotated at its file and line; fails when any is an error.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ActionInputs } from '../../../gitops/action/inputs.js';
 import { coreRuntime, markdownTable, runAction } from '../../../gitops/action/runtime.js';
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
 import { GitopsError } from '../../../gitops/errors.js';
+import { runProcess } from '../../../gitops/adapters/process.js';
 import type { LintOptions, LintReport } from '../../../gitops/lint/index.js';
 import { parseEslintJson, parseTscOutput, repoPath } from './tool-reports.js';
 import type { LintProblem } from './tool-reports.js';
@@ -36,30 +36,15 @@ export interface LintDeps {
 }
 
 /** Runs a tool without a shell and collects its output whatever its exit code. */
-export function execTool(command: string, args: string[], cwd: string): Promise<ToolRun> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(
-      command,
-      args,
-      { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout, stderr) => {
-        const code =
-          err && typeof (err as { code?: unknown }).code === 'number'
-            ? (err as { code: number }).code
-            : 0;
-        if (err && typeof (err as { code?: unknown }).code !== 'number') {
-          reject(
-            new GitopsError(
-              `could not run ${command} ${args.join(' ')}: ${err.message}`,
-              'LINT_TOOL_FAILED',
-            ),
-          );
-          return;
-        }
-        resolvePromise({ code, stdout, stderr });
-      },
+export async function execTool(command: string, args: string[], cwd: string): Promise<ToolRun> {
+  try {
+    return await runProcess(command, args, { cwd, maxOutputBytes: 256 * 1024 * 1024 });
+  } catch (err) {
+    throw new GitopsError(
+      `could not run ${command} ${args.join(' ')}: ${(err as Error).message}`,
+      'LINT_TOOL_FAILED',
     );
-  });
+  }
 }
 
 /**
@@ -102,13 +87,19 @@ export function readInputs(rt: ActionRuntime): LintInputs {
   };
 }
 
+// Runs a project tool (its node_modules/.bin entry) in the working directory.
+function runProjectTool(
+  tool: string,
+  toolArgs: string[],
+  inputs: LintInputs,
+  deps: LintDeps,
+): Promise<ToolRun> {
+  const { command, args } = toolCommand(tool, toolArgs, inputs.workingDirectory);
+  return deps.runTool(command, args, inputs.workingDirectory);
+}
+
 async function runEslint(inputs: LintInputs, deps: LintDeps): Promise<LintProblem[]> {
-  const { command, args } = toolCommand(
-    'eslint',
-    ['--format', 'json', '.'],
-    inputs.workingDirectory,
-  );
-  const res = await deps.runTool(command, args, inputs.workingDirectory);
+  const res = await runProjectTool('eslint', ['--format', 'json', '.'], inputs, deps);
   // eslint exits 1 when it found errors and 2 when it could not lint at all.
   if (res.code !== 0 && res.code !== 1) {
     throw new GitopsError(
@@ -120,12 +111,7 @@ async function runEslint(inputs: LintInputs, deps: LintDeps): Promise<LintProble
 }
 
 async function runTypecheck(inputs: LintInputs, deps: LintDeps): Promise<LintProblem[]> {
-  const { command, args } = toolCommand(
-    'tsc',
-    ['--noEmit', '--pretty', 'false'],
-    inputs.workingDirectory,
-  );
-  const res = await deps.runTool(command, args, inputs.workingDirectory);
+  const res = await runProjectTool('tsc', ['--noEmit', '--pretty', 'false'], inputs, deps);
   const problems = parseTscOutput(res.stdout, inputs.workingDirectory, inputs.root);
   if (res.code !== 0 && problems.length === 0) {
     throw new GitopsError(

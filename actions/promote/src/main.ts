@@ -1,7 +1,5 @@
 // The `promote` action: opens (or updates) the pull request that pins the source overlay's digest in the
 // target overlay, with the rendered-manifest diff and the source commit in its body.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ActionInputs } from '../../../gitops/action/inputs.js';
 import {
   codeBlock,
@@ -12,7 +10,8 @@ import {
 } from '../../../gitops/action/runtime.js';
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
 import { InputError } from '../../../gitops/errors.js';
-import { promote } from '../../../gitops/flows/promote.js';
+import { promote, validatePromoteOptions } from '../../../gitops/flows/promote.js';
+import { findKustomization } from '../../../gitops/adapters/repo-files.js';
 
 /** The options promote() takes. */
 export type PromoteOptions = Parameters<typeof promote>[0];
@@ -23,15 +22,7 @@ export type Promoter = (opts: PromoteOptions) => Promise<PromoteResult>;
 
 function overlayInput(inputs: ActionInputs, name: string, repo: string): string {
   const overlay = inputs.relativePath(name);
-  if (
-    !existsSync(join(repo, overlay, 'kustomization.yaml')) &&
-    !existsSync(join(repo, overlay, 'kustomization.yml'))
-  ) {
-    throw new InputError(
-      name,
-      `expected a Kustomize overlay directory, '${overlay}' has no kustomization.yaml in ${repo}`,
-    );
-  }
+  findKustomization(repo, overlay, name);
   return overlay;
 }
 
@@ -44,7 +35,6 @@ export function readInputs(rt: ActionRuntime): PromoteOptions {
   const repo = inputs.workingCopy();
   const from = overlayInput(inputs, 'from', repo);
   const to = overlayInput(inputs, 'to', repo);
-  if (from === to) throw new InputError('to', `must differ from 'from' (both are '${from}')`);
   const image = inputs.optional('image');
   if (image !== undefined) inputs.imageRef('image', { repositoryOnly: true });
   const branch = inputs.branch();
@@ -69,7 +59,9 @@ export function readInputs(rt: ActionRuntime): PromoteOptions {
     });
     github = { token, owner, repo: name, apiUrl };
   }
-  return { repo, branch, from, to, image, push, openPr, github };
+  const opts = { repo, branch, from, to, image, push, openPr, github };
+  validatePromoteOptions(opts);
+  return opts;
 }
 
 /** The job summary of one promotion. */

@@ -2,6 +2,8 @@
 // Pure functions over the file text; the test action does the file reading and the annotating.
 import { isAbsolute, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { GitopsError } from '../../../gitops/errors.js';
 
 /** One failing test, with where it failed when the report or the stack says so. */
@@ -59,12 +61,6 @@ export interface ReportOptions {
   file?: string;
 }
 
-/** Strips terminal colour codes, which jest puts in failure messages. */
-export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
-}
-
 /** A path relative to root with forward slashes when it lies inside root; otherwise unchanged. */
 export function toRepoPath(file: string, root?: string): string {
   let path = file.startsWith('file://') ? fileURLToPath(file) : file;
@@ -83,7 +79,7 @@ export function failureLocation(
   testFile: string | undefined,
   root?: string,
 ): { file: string; line: number; column: number } | undefined {
-  const frames = Array.from(stripAnsi(message).matchAll(FRAME), (m) => ({
+  const frames = Array.from(stripVTControlCharacters(message).matchAll(FRAME), (m) => ({
     file: m[1]!,
     line: Number(m[2]),
     column: Number(m[3]),
@@ -119,7 +115,9 @@ export function parseJestJson(text: string, opts: ReportOptions = {}): TestRepor
     if (suite.status === 'failed' && cases.length === 0) {
       // The suite never ran its tests (e.g. a syntax or import error): report it as one failure.
       report.failedSuites += 1;
-      const message = stripAnsi(String(suite.message ?? 'test suite failed to run')).trim();
+      const message = stripVTControlCharacters(
+        String(suite.message ?? 'test suite failed to run'),
+      ).trim();
       report.failures.push({
         name: suiteFile
           ? `${toRepoPath(suiteFile, opts.root)} (suite failed to run)`
@@ -152,7 +150,7 @@ export function parseJestJson(text: string, opts: ReportOptions = {}): TestRepor
           line: fromStack?.line ?? (typeof loc?.line === 'number' ? loc.line : undefined),
           column:
             fromStack?.column ?? (typeof loc?.column === 'number' ? loc.column + 1 : undefined),
-          message: stripAnsi(joined).trim() || 'failed',
+          message: stripVTControlCharacters(joined).trim() || 'failed',
         });
       } else report.skipped += 1; // pending, skipped, todo, disabled, focused-out
     }
@@ -160,55 +158,51 @@ export function parseJestJson(text: string, opts: ReportOptions = {}): TestRepor
   return report;
 }
 
-interface XmlElement {
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlElement[];
-  text: string;
-}
+/** An element as fast-xml-parser gives it: attributes as plain keys, text (CDATA included) under '#text'. */
+type XmlNode = Record<string, unknown>;
 
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const LISTS = new Set(['testsuites', 'testsuite', 'testcase', 'failure', 'error', 'skipped']);
 
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (whole, body: string) => {
-    if (body.startsWith('#x')) return String.fromCodePoint(parseInt(body.slice(2), 16));
-    if (body.startsWith('#')) return String.fromCodePoint(parseInt(body.slice(1), 10));
-    return ENTITIES[body] ?? whole;
-  });
-}
+const xmlParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  // Entities and character references are decoded once: `&amp;lt;` in a report is the text `&lt;`.
+  processEntities: true,
+  htmlEntities: true,
+  isArray: (name) => LISTS.has(name),
+});
 
-/** A small XML reader, enough for JUnit reports: elements, attributes, text, CDATA, comments. */
-export function parseXml(text: string, file = 'XML'): XmlElement {
-  const root: XmlElement = { name: '#document', attrs: {}, children: [], text: '' };
-  const stack: XmlElement[] = [root];
-  const token =
-    /<!--[\s\S]*?-->|<!\[CDATA\[([\s\S]*?)\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<\/([^\s>]+)\s*>|<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)|(<)/g;
-  for (const m of text.matchAll(token)) {
-    const top = stack[stack.length - 1]!;
-    if (m[1] !== undefined) top.text += m[1];
-    else if (m[2] !== undefined) {
-      if (top.name !== m[2]) {
-        throw new TestReportError(file, `is not well-formed XML: </${m[2]}> closes <${top.name}>`);
-      }
-      stack.pop();
-    } else if (m[3] !== undefined) {
-      const attrs: Record<string, string> = {};
-      for (const a of (m[4] ?? '').matchAll(/([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-        attrs[a[1]!] = decodeEntities(a[2] ?? a[3] ?? '');
-      }
-      const el: XmlElement = { name: m[3], attrs, children: [], text: '' };
-      top.children.push(el);
-      if (m[5] !== '/') stack.push(el);
-    } else if (m[6] !== undefined) top.text += decodeEntities(m[6]);
-    else if (m[7] !== undefined) throw new TestReportError(file, 'is not well-formed XML: stray <');
-  }
-  if (stack.length !== 1) {
+/** Parses XML text with a maintained parser; TestReportError naming `file` when it is not well-formed. */
+export function parseXml(text: string, file = 'XML'): XmlNode {
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
     throw new TestReportError(
       file,
-      `is not well-formed XML: <${stack[stack.length - 1]!.name}> is never closed`,
+      `is not well-formed XML (line ${valid.err.line}): ${valid.err.msg}`,
     );
   }
-  return root;
+  return xmlParser.parse(text) as XmlNode;
+}
+
+function children(node: XmlNode, name: string): XmlNode[] {
+  const value = node[name];
+  return Array.isArray(value)
+    ? value.map((v) => (typeof v === 'object' && v ? v : {}) as XmlNode)
+    : [];
+}
+
+function attr(node: XmlNode, name: string): string | undefined {
+  const value = node[`@${name}`];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function textOf(node: XmlNode): string {
+  const value = node['#text'];
+  return typeof value === 'string' ? value : '';
 }
 
 function positiveInt(value: string | undefined): number | undefined {
@@ -221,38 +215,41 @@ function positiveInt(value: string | undefined): number | undefined {
 export function parseJunitXml(text: string, opts: ReportOptions = {}): TestReport {
   const file = opts.file ?? 'JUnit report';
   const doc = parseXml(text, file);
-  const top = doc.children[0];
-  if (!top || (top.name !== 'testsuites' && top.name !== 'testsuite')) {
+  const roots = [...children(doc, 'testsuites'), ...children(doc, 'testsuite')];
+  if (roots.length === 0) {
     throw new TestReportError(file, 'is not a JUnit report (no <testsuites> or <testsuite> root)');
   }
   const report = emptyReport('junit');
-  const visit = (el: XmlElement, suiteFile: string | undefined): void => {
-    if (el.name === 'testsuite' || el.name === 'testsuites') {
-      const fileAttr = el.attrs.file ?? el.attrs.filepath ?? suiteFile;
-      for (const child of el.children) visit(child, fileAttr);
-      return;
-    }
-    if (el.name !== 'testcase') return;
+  const visitSuite = (suite: XmlNode, parentFile: string | undefined): void => {
+    const suiteFile = attr(suite, 'file') ?? attr(suite, 'filepath') ?? parentFile;
+    for (const inner of children(suite, 'testsuite')) visitSuite(inner, suiteFile);
+    for (const test of children(suite, 'testcase')) visitCase(test, suiteFile);
+  };
+  const visitCase = (test: XmlNode, suiteFile: string | undefined): void => {
     report.total += 1;
-    const problem = el.children.find((c) => c.name === 'failure' || c.name === 'error');
+    const failure = children(test, 'failure')[0];
+    const problem = failure ?? children(test, 'error')[0];
     if (problem) {
       report.failed += 1;
-      const caseFile = el.attrs.file ?? suiteFile;
-      const body = decodeEntities(problem.text).trim();
-      const message = [problem.attrs.message, body].filter(Boolean).join('\n') || problem.name;
+      const caseFile = attr(test, 'file') ?? suiteFile;
+      const body = textOf(problem).trim();
+      const message =
+        [attr(problem, 'message'), body].filter(Boolean).join('\n') ||
+        (failure ? 'failure' : 'error');
       const fromStack = failureLocation(body, caseFile, opts.root);
-      const name = [el.attrs.classname, el.attrs.name].filter(Boolean).join(' ') || 'unnamed test';
+      const name =
+        [attr(test, 'classname'), attr(test, 'name')].filter(Boolean).join(' ') || 'unnamed test';
       report.failures.push({
         name,
         file: caseFile ? toRepoPath(caseFile, opts.root) : fromStack?.file,
-        line: positiveInt(el.attrs.line) ?? fromStack?.line,
+        line: positiveInt(attr(test, 'line')) ?? fromStack?.line,
         column: fromStack?.column,
         message,
       });
-    } else if (el.children.some((c) => c.name === 'skipped')) report.skipped += 1;
+    } else if (children(test, 'skipped').length > 0) report.skipped += 1;
     else report.passed += 1;
   };
-  visit(top, undefined);
+  for (const root of roots) visitSuite(root, undefined);
   return report;
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../../../gitops/action/runtime.js';
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
 import { InputError } from '../../../gitops/errors.js';
-import type { KubeClient } from '../../../gitops/adapters/kube.js';
+import type { KubeClient } from '../../../gitops/adapters/kube-api.js';
 import type { VerifyOptions, VerifyResult } from '../../../gitops/flows/verify.js';
 
 /** Verify options without the client, plus how to make the client. */

@@ -2,7 +2,7 @@
 // state change is seen (a poll could miss a short gap with no ready replica between two samples).
 import { AppsV1Api, CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { selectorOf } from '../../../gitops/adapters/kube.js';
+import { selectorOf } from '../../../gitops/rules/rollout-status.js';
 
 /** The serving capacity at one moment: what changed it and the counts after the change. */
 export interface AvailabilitySample {

@@ -4,8 +4,15 @@
 # warm run costs nothing; the Go module and build caches (~/go/pkg/mod, ~/.cache/go-build) make
 # a rebuild after a version bump incremental.
 #
-# usage: tests/e2e/cluster/build.sh [all|k8s|kwok|kustomize|argocd|act]...   (default: all; act is
-#        built only when named: the workflow tests need it, the cluster does not)
+# usage: tests/e2e/cluster/build.sh [TARGET]...   (default: all)
+#   all        = the targets in ALL_TARGETS below (what the cluster needs)
+#   k8s        kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy
+#   pause      the node's sandbox program (pause/main.go, static)
+#   kustomize  the kustomize Argo CD's repo server runs
+#   argocd     argocd-repo-server + argocd-application-controller (one binary)
+#   act        nektos/act (not in all: the workflow tests need it, the cluster does not)
+# A target is a function build_<name>; adding one is adding a function (and, if the cluster needs
+# it, its name to ALL_TARGETS).
 # env:   GOFLAGS (default "-p=2 -buildvcs=false"), NICE (default "nice -n 19"), FORCE=1 rebuilds.
 # Every build appends "<time> <component> <version> wall=… cpu=… rc=…" to .cache/logs/build-times.log.
 set -euo pipefail
@@ -20,7 +27,19 @@ mkdir -p "$cache/bin" "$logs"
 export GOFLAGS="${GOFLAGS:--p=2 -buildvcs=false}"
 read -r -a nice_cmd <<<"${NICE:-nice -n 19}"
 
+ALL_TARGETS=(k8s pause kustomize argocd)
+K8S_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+
 log() { printf '[build %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# present <path> <what>: true (and says so) when the binary exists and FORCE is not set.
+present() {
+  if [[ -x "$1" && -z "${FORCE:-}" ]]; then
+    log "$2 present"
+    return 0
+  fi
+  return 1
+}
 
 # timed <component> <version> <command...>: runs the build, records its wall and CPU (user+sys) time.
 # CPU seconds matter on this shared machine: wall time depends on the load of other jobs, while
@@ -56,23 +75,25 @@ k8s_ldflags() {
 build_k8s() {
   local out="$cache/bin/kubernetes-$K8S_VERSION" cmd
   mkdir -p "$out"
-  for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
-    if [[ -x "$out/$cmd" && -z "${FORCE:-}" ]]; then log "$cmd $K8S_VERSION present"; continue; fi
+  for cmd in "${K8S_COMMANDS[@]}"; do
+    present "$out/$cmd" "$cmd $K8S_VERSION" && continue
     (cd "$here/k8s" && timed "$cmd" "$K8S_VERSION" "${nice_cmd[@]}" go build -ldflags "$(k8s_ldflags)" \
       -o "$out/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd") && mv "$out/$cmd.tmp" "$out/$cmd"
   done
 }
 
-build_kwok() {
-  local out="$cache/bin/kwok-$KWOK_VERSION"
-  if [[ -x "$out/kwok" && -z "${FORCE:-}" ]]; then log "kwok $KWOK_VERSION present"; return; fi
+# Static (no cgo): the image is FROM scratch, with no C library to link against.
+build_pause() {
+  local out="$cache/bin/pause-$PAUSE_VERSION"
+  present "$out/pause" "pause $PAUSE_VERSION" && return
   mkdir -p "$out"
-  GOBIN="$out" timed kwok "$KWOK_VERSION" "${nice_cmd[@]}" go install -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  (cd "$here/pause" && CGO_ENABLED=0 timed pause "$PAUSE_VERSION" "${nice_cmd[@]}" go build -ldflags "-s -w" \
+    -o "$out/pause.tmp" .) && mv "$out/pause.tmp" "$out/pause"
 }
 
 build_kustomize() {
   local out="$cache/bin/kustomize-$KUSTOMIZE_VERSION"
-  if [[ -x "$out/kustomize" && -z "${FORCE:-}" ]]; then log "kustomize $KUSTOMIZE_VERSION present"; return; fi
+  present "$out/kustomize" "kustomize $KUSTOMIZE_VERSION" && return
   mkdir -p "$out"
   GOBIN="$out" timed kustomize "$KUSTOMIZE_VERSION" "${nice_cmd[@]}" go install -ldflags "-s -w" \
     "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
@@ -80,7 +101,7 @@ build_kustomize() {
 
 build_argocd() {
   local out="$cache/bin/argocd-$ARGOCD_VERSION"
-  if [[ -x "$out/argocd" && -z "${FORCE:-}" ]]; then log "argocd $ARGOCD_VERSION present"; return; fi
+  present "$out/argocd" "argocd $ARGOCD_VERSION" && return
   mkdir -p "$out"
   (cd "$here/argocd-build" && timed argocd "$ARGOCD_VERSION" "${nice_cmd[@]}" go build \
     -ldflags "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${ARGOCD_VERSION#v}" \
@@ -102,13 +123,13 @@ build_act() {
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=(all)
 for t in "${targets[@]}"; do
-  case "$t" in
-    all) build_k8s && build_kwok && build_kustomize && build_argocd ;;
-    k8s) build_k8s ;;
-    kwok) build_kwok ;;
-    kustomize) build_kustomize ;;
-    argocd) build_argocd ;;
-    act) build_act ;;
-    *) echo "build.sh: unknown target '$t' (expected all, k8s, kwok, kustomize, argocd or act)" >&2; exit 2 ;;
-  esac
+  if [[ "$t" == all ]]; then
+    for a in "${ALL_TARGETS[@]}"; do "build_$a"; done
+  elif declare -F "build_$t" >/dev/null; then
+    "build_$t"
+  else
+    known="$(declare -F | awk '$3 ~ /^build_/ { sub(/^build_/, "", $3); printf "%s ", $3 }')"
+    echo "build.sh: unknown target '$t' (expected all or one of: ${known% })" >&2
+    exit 2
+  fi
 done

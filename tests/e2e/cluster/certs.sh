@@ -4,14 +4,18 @@
 #   ca.{crt,key}                 cluster CA (signs everything below; the API server trusts it for clients)
 #   apiserver.{crt,key}          serving cert for 127.0.0.1 / localhost / kubernetes.default.svc
 #   sa.{key,pub}                 service-account token signing key pair
-#   admin.{crt,key}              CN=kubernetes-admin, O=system:masters (kubectl, tests, kwok, Argo CD)
+#   admin.{crt,key}              CN=kubernetes-admin, O=system:masters (kubectl, tests, Argo CD)
 #   controller-manager.{crt,key} CN=system:kube-controller-manager (bound by the default RBAC roles)
 #   scheduler.{crt,key}          CN=system:kube-scheduler
-# usage: certs.sh DIR [EXTRA_SAN_IP]
+#   kubelet.{crt,key}            CN=system:node:NODE_NAME, O=system:nodes (the Node authorizer's form)
+#   kube-proxy.{crt,key}         CN=system:kube-proxy (bound to system:node-proxier by the default RBAC)
+#   apiserver-kubelet-client.{crt,key}  the API server's identity at the kubelet API (logs, exec)
+# usage: certs.sh DIR NODE_NAME [EXTRA_SAN_IP]...
 set -euo pipefail
 
-dir="${1:?usage: certs.sh DIR [EXTRA_SAN_IP]}"
-extra_ip="${2:-}"
+dir="${1:?usage: certs.sh DIR NODE_NAME [EXTRA_SAN_IP]...}"
+node_name="${2:?usage: certs.sh DIR NODE_NAME [EXTRA_SAN_IP]...}"
+shift 2
 mkdir -p "$dir"
 cd "$dir"
 umask 077
@@ -37,12 +41,15 @@ sign() {
   rm -f "$name.csr" "$name.ext"
 }
 
-san="DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.96.0.1"
-[[ -n "$extra_ip" ]] && san="$san,IP:$extra_ip"
+san="DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1"
+for ip in "$@"; do san="$san,IP:$ip"; done
 sign apiserver "/CN=kube-apiserver" "$(printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s' "$san")"
 
 client_ext="$(printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth')"
 sign admin "/O=system:masters/CN=kubernetes-admin" "$client_ext"
 sign controller-manager "/CN=system:kube-controller-manager" "$client_ext"
 sign scheduler "/CN=system:kube-scheduler" "$client_ext"
+sign kubelet "/O=system:nodes/CN=system:node:$node_name" "$client_ext"
+sign kube-proxy "/CN=system:kube-proxy" "$client_ext"
+sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client_ext"
 chmod 600 ./*.key

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Stops the local e2e cluster started by up.sh: each process by its pid file (its session is
 # signalled too, so git/kustomize children of the repo server go with it), in reverse start
-# order, SIGTERM then SIGKILL after 10s. Copies the logs to .cache/logs/cluster-last/ and removes
-# the state dir. Safe to run when nothing is up.
+# order, SIGTERM then SIGKILL after 10s; the real node with node/node-down.sh, which also removes
+# what the node made on the machine (mounts, links, the address on lo, iptables chains, sysctls,
+# cgroups). Copies the logs to .cache/logs/cluster-last/ and removes the state dir. Safe to run
+# when nothing is up, and after a crash.
 #
 # usage: tests/e2e/cluster/down.sh      env: E2E_CLUSTER_DIR (default /tmp/gitops-e2e-cluster), KEEP_DIR=1
 set -euo pipefail
@@ -24,12 +26,12 @@ running() {
   [[ -n "$state" && "$state" != Z ]]
 }
 
-order=(argocd-application-controller argocd-repo-server git-http redis kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
-for name in "${order[@]}"; do
+stop() {
+  local name="$1" pidfile pid
   pidfile="$dir/pids/$name.pid"
-  [[ -s "$pidfile" ]] || continue
+  [[ -s "$pidfile" ]] || return 0
   pid="$(cat "$pidfile")"
-  [[ "$pid" =~ ^[0-9]+$ ]] || continue
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
   if running "$pid"; then
     # up.sh starts every process with setsid, so its pid is also its process-group id.
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
@@ -44,7 +46,15 @@ for name in "${order[@]}"; do
     echo "down.sh: stopped $name ($pid)"
   fi
   rm -f "$pidfile"
-done
+}
+
+node_rc=0
+for name in argocd-application-controller argocd-repo-server git-http redis; do stop "$name"; done
+# The node goes before the API server: nothing of it must outlive the cluster it belonged to.
+if [[ -d "$dir/node" || -s "$dir/pids/kubelet.pid" ]]; then
+  "$here/node/node-down.sh" "$dir/node" || node_rc=$?
+fi
+for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop "$name"; done
 
 if [[ -d "$dir/logs" ]]; then
   mkdir -p "$cache/logs"
@@ -53,6 +63,9 @@ if [[ -d "$dir/logs" ]]; then
 fi
 if [[ -n "${KEEP_DIR:-}" ]]; then
   echo "down.sh: kept $dir (KEEP_DIR set)"
+elif ((node_rc != 0)); then
+  echo "down.sh: the node's teardown failed (exit $node_rc); kept $dir to look at" >&2
+  exit "$node_rc"
 else
   rm -rf "$dir"
   echo "down.sh: removed $dir (logs copied to $cache/logs/cluster-last)"

@@ -1,14 +1,20 @@
-// The GitOps environment of the e2e flows on the local cluster: a bare GitOps repository on the
-// cluster's git server (a copy of this project's deploy/, overlays/ and argocd/), the project's own
-// Argo CD Applications pointed at it through argocd-local, a second registered cluster "gke", and
-// small readers of what the cluster and the remote hold.
+// The GitOps environment of the e2e flows on the local cluster: a bare repository on the cluster's
+// git server holding this project's service source beside deploy/, overlays/ and argocd/ (the
+// monorepo layout the pipeline expects), the project's own Argo CD Applications pointed at it
+// through argocd-local, a second registered cluster "gke", and small readers of what the cluster
+// and the remote hold. Both environments start on release 0, built from the first commit, as a
+// project does after its first deployment.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isSyncedTo } from '../../../gitops/rules/argocd-status.js';
+import { setImage } from '../../../gitops/rules/kustomization.js';
+import { git } from './git.js';
 import { CLUSTER_SCRIPTS, REPO_ROOT, kubectl, kubectlJson, waitFor } from './harness.js';
 import type { ClusterHandle } from './harness.js';
+import { copyImage, makeRelease } from './releases.js';
+import type { Release } from './releases.js';
 
 /** One environment: its Application, namespace, overlay and the registry path its overlay pins. */
 export interface Target {
@@ -18,6 +24,8 @@ export interface Target {
   newName: string;
   /** The HPA's minReplicas in the overlay: the capacity a rollout must never go below. */
   minReplicas: number;
+  /** Where the node pulls newName from on the loopback registry (its registry config maps the host). */
+  loopbackRepository: string;
 }
 
 /** The minikube environment (argocd/application-minikube.yaml, overlays/minikube). */
@@ -27,6 +35,7 @@ export const MINIKUBE: Target = {
   overlay: 'overlays/minikube',
   newName: 'localhost:5000/score-api',
   minReplicas: 1,
+  loopbackRepository: 'score-api',
 };
 
 /** The gke environment; namespace score-api-gke because both "clusters" are one API server here (argocd-local). */
@@ -36,7 +45,24 @@ export const GKE: Target = {
   overlay: 'overlays/gke',
   newName: 'europe-west1-docker.pkg.dev/score-api-prod/containers/score-api',
   minReplicas: 3,
+  loopbackRepository: 'score-api-prod/containers/score-api',
 };
+
+/**
+ * What the GitOps repository holds: the service's source and what its image build needs
+ * (.dockerignore lets only these into the build), the make-base-images script the build stage
+ * runs when the local base images are missing, and the deployment manifests.
+ */
+const SOURCE_PATHS = [
+  'package.json',
+  'package-lock.json',
+  '.dockerignore',
+  'service',
+  'scripts/make-base-images.sh',
+  'deploy',
+  'overlays',
+  'argocd',
+];
 
 /** The Deployment both overlays render (deploy/deployment.yaml). */
 export const DEPLOYMENT = 'score-api';
@@ -52,18 +78,11 @@ export interface GitopsEnv {
   /** A developer's working clone: source commits and the manual revert are made here. */
   work: string;
   tmp: string;
-  /** The commit Argo CD first synced (the overlays' all-zero placeholders). */
+  /** The commit Argo CD first synced: both overlays pin release 0. */
   initialCommit: string;
+  /** Every release built (release 0 first), so their local image tags can be removed at the end. */
+  releases: Release[];
   log: (line: string) => void;
-}
-
-/** Runs git with a fixed identity; returns trimmed stdout. */
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync(
-    'git',
-    ['-c', 'user.name=e2e developer', '-c', 'user.email=dev@example.invalid', ...args],
-    { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  ).trim();
 }
 
 /** The Application as JSON. */
@@ -225,6 +244,20 @@ export async function registerCluster(cluster: ClusterHandle, name: string): Pro
   );
 }
 
+/** Deletes both Applications, if there; their finalizer deletes what they deployed. */
+export async function deleteApplications(cluster: ClusterHandle): Promise<void> {
+  await kubectl(cluster, [
+    'delete',
+    'application',
+    MINIKUBE.app,
+    GKE.app,
+    '-n',
+    'argocd',
+    '--ignore-not-found',
+    '--timeout=180s',
+  ]);
+}
+
 /**
  * Creates the GitOps repository (a copy of this project's deploy/, overlays/ and argocd/ plus a
  * service/ marker standing for the application code) on the cluster's git server, applies the
@@ -237,6 +270,8 @@ export async function setupGitopsEnv(
 ): Promise<GitopsEnv> {
   if (!cluster.argocd)
     throw new Error('the GitOps flows need Argo CD (tests/e2e/cluster/build.sh argocd)');
+  if (!cluster.node)
+    throw new Error('the GitOps flows need the real node (E2E_CLUSTER_NODE=1, as root)');
   const tmp = mkdtempSync(join(tmpdir(), 'gitops-e2e-flows-'));
   const name = `score-api-gitops-${Date.now().toString(36)}`;
   const bare = join(cluster.gitRoot, `${name}.git`);
@@ -244,53 +279,59 @@ export async function setupGitopsEnv(
   git(tmpdir(), 'init', '--quiet', '--bare', '--initial-branch=main', bare);
   const work = join(tmp, 'work');
   git(tmpdir(), 'init', '--quiet', '--initial-branch=main', work);
-  for (const d of ['deploy', 'overlays', 'argocd'])
-    cpSync(join(REPO_ROOT, d), join(work, d), { recursive: true });
-  mkdirSync(join(work, 'service'));
-  writeFileSync(join(work, 'service', 'RELEASE'), 'placeholder\n');
+  for (const p of SOURCE_PATHS) {
+    mkdirSync(dirname(join(work, p)), { recursive: true });
+    cpSync(join(REPO_ROOT, p), join(work, p), { recursive: true });
+  }
   git(work, 'add', '-A');
-  git(work, 'commit', '--quiet', '-m', 'GitOps repository: deploy/, overlays/, argocd/');
+  git(work, 'commit', '--quiet', '-m', 'score-api: service, deploy/, overlays/, argocd/');
   git(work, 'remote', 'add', 'origin', url);
   git(work, 'push', '--quiet', 'origin', 'main');
-  const initialCommit = git(work, 'rev-parse', 'HEAD');
-  log(`GitOps remote ${url} at ${initialCommit.slice(0, 12)}`);
 
-  // A cluster reused from an earlier run may still hold these Applications (the finalizer deletes what they deployed).
-  await kubectl(cluster, [
-    'delete',
-    'application',
-    MINIKUBE.app,
-    GKE.app,
-    '-n',
-    'argocd',
-    '--ignore-not-found',
-    '--timeout=180s',
-  ]);
-  await kubectl(cluster, [
-    'apply',
-    '-f',
-    join(CLUSTER_SCRIPTS, 'gke-stand-ins', 'backendconfig-crd.yaml'),
-  ]);
+  // Release 0, running in both environments before the flows start.
+  const release0 = await makeRelease(work, '0', 'good', log);
+  await copyImage(release0, GKE.loopbackRepository);
+  for (const target of [MINIKUBE, GKE]) {
+    const file = join(work, target.overlay, 'kustomization.yaml');
+    const edit = setImage(readFileSync(file, 'utf8'), {
+      name: 'score-api',
+      newName: target.newName,
+      newTag: release0.tag,
+      digest: release0.digest,
+    });
+    writeFileSync(file, edit.text);
+  }
+  git(work, 'commit', '--quiet', '-am', 'deploy release 0 to minikube and gke');
+  git(work, 'push', '--quiet', 'origin', 'main');
+  const initialCommit = git(work, 'rev-parse', 'HEAD');
+  log(`GitOps remote ${url} at ${initialCommit.slice(0, 12)}: both overlays pin release 0`);
+
+  // A cluster reused from an earlier run may still hold these Applications.
+  await deleteApplications(cluster);
+  await kubectl(cluster, ['apply', '-f', join(CLUSTER_SCRIPTS, 'gke-stand-ins')]);
   await kubectl(cluster, [
     'wait',
     '--for=condition=Established',
     'crd/backendconfigs.cloud.google.com',
+    'crd/managedcertificates.networking.gke.io',
+    'crd/frontendconfigs.networking.gke.io',
     '--timeout=30s',
   ]);
   await registerCluster(cluster, 'gke');
   const rendered = execFileSync('kubectl', ['kustomize', join(CLUSTER_SCRIPTS, 'argocd-local')], {
     encoding: 'utf8',
   }).replaceAll(PLACEHOLDER_REPO_URL, url);
-  await kubectl(cluster, ['apply', '-n', 'argocd', '-f', '-'], rendered);
+  await kubectl(cluster, ['apply', '-f', '-'], rendered);
   await Promise.all([refreshApp(cluster, MINIKUBE.app), refreshApp(cluster, GKE.app)]);
 
   // GKE's ingress controller gives the Ingress a load balancer address, and Argo CD's Ingress health
-  // stays Progressing until it has one; here the test plays that controller.
+  // stays Progressing until it has one; here the test plays that controller (and the certificate's).
   await waitFor(
-    'the gke Ingress',
-    async () =>
-      (await kubectl(cluster, ['get', 'ingress', '-n', GKE.namespace, '-o', 'name'])).trim() ||
-      undefined,
+    'the gke Ingress and ManagedCertificate',
+    async () => {
+      const args = ['get', 'ingress,managedcertificate', '-n', GKE.namespace, '-o', 'name'];
+      return (await kubectl(cluster, args)).trim().split('\n').length === 2 ? true : undefined;
+    },
     { timeoutMs: 180_000, pollMs: 1000 },
   );
   await kubectl(cluster, [
@@ -303,6 +344,18 @@ export async function setupGitopsEnv(
     '--type=merge',
     '-p',
     JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } }),
+  ]);
+  // Likewise GKE's certificate controller: Argo CD's ManagedCertificate health waits for Active.
+  await kubectl(cluster, [
+    'patch',
+    'managedcertificate',
+    DEPLOYMENT,
+    '-n',
+    GKE.namespace,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { certificateStatus: 'Active' } }),
   ]);
   await Promise.all([
     waitForApp(cluster, MINIKUBE, initialCommit, 180_000),
@@ -322,8 +375,25 @@ export async function setupGitopsEnv(
     },
     { timeoutMs: 120_000, pollMs: 1000 },
   );
-  log('score-api-minikube and score-api-gke Synced/Healthy on the placeholder release');
-  return { cluster, bare, url, work, tmp, initialCommit, log };
+  log('score-api-minikube and score-api-gke Synced/Healthy on release 0');
+  return { cluster, bare, url, work, tmp, initialCommit, releases: [release0], log };
+}
+
+/** The NodePort of the minikube Service on 127.0.0.1 (kube-proxy's nodePortAddresses). */
+export async function nodePortUrl(
+  cluster: ClusterHandle,
+  target: Target = MINIKUBE,
+): Promise<string> {
+  const svc = await kubectlJson<{ spec: { ports: { nodePort?: number }[] } }>(cluster, [
+    'get',
+    'service',
+    DEPLOYMENT,
+    '-n',
+    target.namespace,
+  ]);
+  const port = svc.spec.ports[0]?.nodePort;
+  if (!port) throw new Error(`service ${target.namespace}/${DEPLOYMENT} has no NodePort`);
+  return `http://127.0.0.1:${port}/score`;
 }
 
 /** Removes the flows' temporary clones (the bare remote goes with the cluster's state dir). */

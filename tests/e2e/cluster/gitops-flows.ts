@@ -1,27 +1,34 @@
-// The deploy, rollback and promotion flows of the pipeline on the local e2e cluster, shared by the
-// e2e tests (which assert on what they return) and `npm run bench -- cluster` (which prints their
-// timings). Each flow does what the GitHub workflows do, through the project's own `gitops` CLI:
-// `gitops bump` (bump-overlay), `gitops verify --rollback` (verify-rollout), `gitops promote`
-// (promote); Argo CD syncs the project's own argocd/ Applications from the GitOps remote of
-// gitops-env.ts, served over HTTP on loopback.
-import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The deploy, rollback and promotion flows of the pipeline on the local e2e cluster's real node,
+// shared by the e2e tests (which assert on what they return) and `npm run bench -- cluster` (which
+// prints their timings against the goals). Each flow does what the GitHub workflows do, through the
+// project's own `gitops` CLI: `gitops bump` (bump-overlay), `gitops verify --rollback`
+// (verify-rollout), `gitops promote` (promote); Argo CD syncs the project's own argocd/
+// Applications from the GitOps remote of gitops-env.ts, and the kubelet pulls each release by
+// digest from the loopback registry. While a minikube flow runs, a keep-alive load at a fixed rate
+// goes to `POST /score` through the Service's NodePort on 127.0.0.1.
 import type { VerifyResult } from '../../../gitops/flows/verify.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
+import { watchFailureSignal } from './failure-signal.js';
+import type { FailureSignal } from './failure-signal.js';
 import { gitopsJson } from './gitops-cli.js';
-import { DEPLOYMENT, GKE, MINIKUBE, git } from './gitops-env.js';
+import { DEPLOYMENT, GKE, MINIKUBE, nodePortUrl } from './gitops-env.js';
 import type { GitopsEnv, Target } from './gitops-env.js';
+import { git } from './git.js';
+import { kubectlJson, waitFor } from './harness.js';
+import { copyImage } from './releases.js';
+import type { Release, ReleaseKind } from './releases.js';
+import { formatLoad, startLoad } from './score-load.js';
+import type { LoadOptions, LoadReport } from './score-load.js';
 
-const VERIFY_TIMEOUT_S = Number(process.env.E2E_VERIFY_TIMEOUT_S ?? 180);
+// Long enough for a never-ready release, which verify judges at progressDeadlineSeconds (120 s)
+// until issue 13, plus the recovery.
+const VERIFY_TIMEOUT_S = Number(process.env.E2E_VERIFY_TIMEOUT_S ?? 240);
 
-/** A build of the service: its source commit on main, and the image tag and digest the pipeline pins. */
-export interface Release {
-  label: string;
-  sourceCommit: string;
-  tag: string;
-  digest: string;
-}
+/** The load every minikube flow runs under (E2E_LOAD_RATE, E2E_LOAD_CONNECTIONS). */
+export const LOAD: Pick<LoadOptions, 'ratePerSec' | 'connections'> = {
+  ratePerSec: Number(process.env.E2E_LOAD_RATE ?? 150),
+  connections: Number(process.env.E2E_LOAD_CONNECTIONS ?? 8),
+};
 
 /** The headline figures of one flow, in milliseconds. */
 export interface FlowTimings {
@@ -31,8 +38,8 @@ export interface FlowTimings {
   syncedToReadyMs?: number;
   /** Synced -> verify judged the release failed. */
   syncedToFailedMs?: number;
-  /** Failure judged -> the revert commit pushed to the remote. */
-  failureToRevertedMs?: number;
+  /** The first failure signal of the release's pods (failure-signal.ts) -> the revert pushed. */
+  signalToRevertedMs?: number;
   /** Revert pushed -> Argo CD synced it and the Deployment is complete again. */
   revertedToRecoveredMs?: number;
 }
@@ -64,18 +71,37 @@ export function imageRef(target: Target, release: Release): string {
   return `${target.newName}:${release.tag}@${release.digest}`;
 }
 
+/** The goals of issue 12 for a release of `kind` (ms); `probeBudgetMs` is the readiness probe's. */
+export function goalsFor(
+  kind: ReleaseKind,
+  probeBudgetMs: number,
+): { signalToRevertedMs?: number; revertedToRecoveredMs?: number } {
+  if (kind === 'good') return {};
+  return {
+    signalToRevertedMs: kind === 'never-ready' ? probeBudgetMs + 15_000 : 30_000,
+    revertedToRecoveredMs: 60_000,
+  };
+}
+
 /** Prints one flow's timings as `name: push→synced 2.1s, synced→ready 12.3s, ...`. */
-export function formatTimings(name: string, t: FlowTimings): string {
-  const parts: [string, number | undefined][] = [
-    ['push→synced', t.pushToSyncedMs],
-    ['synced→ready', t.syncedToReadyMs],
-    ['synced→failed', t.syncedToFailedMs],
-    ['failure→reverted', t.failureToRevertedMs],
-    ['reverted→recovered', t.revertedToRecoveredMs],
+export function formatTimings(
+  name: string,
+  t: FlowTimings,
+  goals: ReturnType<typeof goalsFor> = {},
+): string {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+  const goal = (v: number, g: number | undefined): string =>
+    g === undefined ? '' : ` (goal ≤ ${s(g)}: ${v <= g ? 'met' : 'MISSED'})`;
+  const parts: [string, number | undefined, number | undefined][] = [
+    ['push→synced', t.pushToSyncedMs, undefined],
+    ['synced→ready', t.syncedToReadyMs, undefined],
+    ['synced→failed', t.syncedToFailedMs, undefined],
+    ['first failure signal→reverted', t.signalToRevertedMs, goals.signalToRevertedMs],
+    ['reverted→recovered', t.revertedToRecoveredMs, goals.revertedToRecoveredMs],
   ];
   return `${name}: ${parts
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k} ${((v ?? 0) / 1000).toFixed(1)}s`)
+    .map(([k, v, g]) => `${k} ${s(v ?? 0)}${goal(v ?? 0, g)}`)
     .join(', ')}`;
 }
 
@@ -86,9 +112,15 @@ function eventAt(v: VerifyJson, prefix: string): number | undefined {
 
 /**
  * The flow's headline figures from verify's own timeline: `pushedAt` is when the commit reached the
- * remote, `verifyStartedAt` when verify started (its timeline offsets count from there).
+ * remote, `verifyStartedAt` when verify started (its timeline offsets count from there), `signalAt`
+ * the first failure signal (epoch ms), if any.
  */
-export function flowTimings(pushedAt: number, verifyStartedAt: number, v: VerifyJson): FlowTimings {
+export function flowTimings(
+  pushedAt: number,
+  verifyStartedAt: number,
+  v: VerifyJson,
+  signalAt?: number,
+): FlowTimings {
   const t: FlowTimings = {};
   const lead = verifyStartedAt - pushedAt;
   const synced = v.timings.toSyncedMs;
@@ -98,35 +130,11 @@ export function flowTimings(pushedAt: number, verifyStartedAt: number, v: Verify
   const failed = eventAt(v, 'verification failed');
   const reverted = eventAt(v, 'pushed revert commit') ?? eventAt(v, 'already reverted');
   if (failed !== undefined && synced !== undefined) t.syncedToFailedMs = failed - synced;
-  if (failed !== undefined && reverted !== undefined) t.failureToRevertedMs = reverted - failed;
+  if (signalAt !== undefined && reverted !== undefined)
+    t.signalToRevertedMs = verifyStartedAt + reverted - signalAt;
   if (reverted !== undefined && v.timings.toRecoveredMs !== undefined)
     t.revertedToRecoveredMs = v.timings.toRecoveredMs - reverted;
   return t;
-}
-
-/**
- * Commits a new version of the "service" on main, as a developer's merge would, and returns the
- * release the pipeline builds from it: tag = the commit SHA, digest = a made-up sha256 (kwok runs no
- * container, so no image is built or pulled). `corrupt` marks the release the way the deliberately
- * bad build (CORRUPT_MODEL=true) is marked for kwok: its pods crash-loop (kwok/pod-stages.yaml).
- */
-export function commitRelease(
-  env: GitopsEnv,
-  label: string,
-  opts: { corrupt?: boolean } = {},
-): Release {
-  git(env.work, 'pull', '--quiet', '--ff-only', 'origin', 'main');
-  writeFileSync(join(env.work, 'service', 'RELEASE'), `${label}\n`);
-  git(env.work, 'commit', '--quiet', '-am', `service: release ${label}`);
-  git(env.work, 'push', '--quiet', 'origin', 'main');
-  const sourceCommit = git(env.work, 'rev-parse', 'HEAD');
-  const digest = `sha256:${createHash('sha256').update(`score-api ${label} ${sourceCommit}`).digest('hex')}`;
-  return {
-    label,
-    sourceCommit,
-    tag: opts.corrupt ? `${sourceCommit}-corrupt-model` : sourceCommit,
-    digest,
-  };
 }
 
 /** `gitops bump --push` of a release into an overlay; returns its JSON and when the push had landed. */
@@ -200,33 +208,137 @@ export async function verify(
   return { json, startedAt };
 }
 
-/** Result of a deploy flow: the bump, verify's verdict and the headline timings. */
+/** Waits until no pod of the Deployment is terminating: the drained pods are gone. */
+async function podsSettled(env: GitopsEnv, target: Target): Promise<void> {
+  await waitFor(
+    `no terminating pod in ${target.namespace}`,
+    async () => {
+      const pods = await kubectlJson<{ items: { metadata: { deletionTimestamp?: string } }[] }>(
+        env.cluster,
+        ['get', 'pods', '-n', target.namespace, '-l', 'app.kubernetes.io/name=score-api'],
+      );
+      return pods.items.some((p) => p.metadata.deletionTimestamp) ? undefined : true;
+    },
+    { timeoutMs: 120_000, pollMs: 1000 },
+  );
+}
+
+/**
+ * Runs `flow` under the keep-alive load on minikube's NodePort: the load starts once a request
+ * has been answered (the environment serves before the flow) and ends when the flow is over and
+ * the pods it replaced have drained and gone.
+ */
+async function underLoad<T>(
+  env: GitopsEnv,
+  flow: () => Promise<T>,
+): Promise<{ result: T; load: LoadReport }> {
+  const url = await nodePortUrl(env.cluster);
+  const probe = startLoad({ url, ratePerSec: 1, connections: 1, maxDurationMs: 1500 });
+  await new Promise((r) => setTimeout(r, 1200));
+  const before = await probe.stop();
+  if (before.ok === 0)
+    throw new Error(
+      `${url} does not serve before the flow: ${formatLoad(before, { ratePerSec: 1, connections: 1 })}`,
+    );
+  const load = startLoad({ url, ...LOAD, maxDurationMs: 15 * 60_000 });
+  let result: T;
+  try {
+    result = await flow();
+    await podsSettled(env, MINIKUBE);
+  } catch (err) {
+    env.log(`load (the flow failed): ${formatLoad(await load.stop(), LOAD)}`);
+    throw err;
+  }
+  const report = await load.stop();
+  env.log(`load: ${formatLoad(report, LOAD)}`);
+  return { result, load: report };
+}
+
+/** Result of a deploy flow: the bump, verify's verdict, the timings, the first failure signal and the load. */
 export interface DeployOutcome {
   bump: BumpJson;
   verify: VerifyJson;
   timings: FlowTimings;
+  signal?: FailureSignal;
+  load: LoadReport;
 }
 
-/** Deploy flow (deploy.yml's bump + verify jobs): bump the minikube overlay, verify with rollback. */
+/**
+ * Deploy flow (deploy.yml's bump + verify jobs) under load: bump the minikube overlay to the
+ * release, verify with rollback; the first failure signal of the release's pods is recorded.
+ */
 export async function deployRelease(env: GitopsEnv, release: Release): Promise<DeployOutcome> {
-  const b = await bump(env, release, MINIKUBE);
-  const v = await verify(env, MINIKUBE, b.json.commit);
-  return { bump: b.json, verify: v.json, timings: flowTimings(b.pushedAt, v.startedAt, v.json) };
+  const signals = await watchFailureSignal(
+    env.cluster.kubeconfig,
+    MINIKUBE.namespace,
+    imageRef(MINIKUBE, release),
+  );
+  try {
+    const { result, load } = await underLoad(env, async () => {
+      const b = await bump(env, release, MINIKUBE);
+      const v = await verify(env, MINIKUBE, b.json.commit);
+      return { b, v };
+    });
+    const signal = signals.first();
+    return {
+      bump: result.b.json,
+      verify: result.v.json,
+      timings: flowTimings(result.b.pushedAt, result.v.startedAt, result.v.json, signal?.at),
+      load,
+      ...(signal ? { signal } : {}),
+    };
+  } finally {
+    signals.stop();
+  }
 }
 
-/** Manual rollback: a plain `git revert` of a bump commit in a developer clone, pushed by hand, then verified. */
+/** Manual rollback under load: a plain `git revert` of a bump commit in a developer clone, pushed by hand, then verified. */
 export async function manualRevert(
   env: GitopsEnv,
   bumpCommit: string,
-): Promise<{ revertCommit: string; verify: VerifyJson; timings: FlowTimings }> {
-  git(env.work, 'pull', '--quiet', '--ff-only', 'origin', 'main');
-  git(env.work, 'revert', '--no-edit', bumpCommit);
-  git(env.work, 'push', '--quiet', 'origin', 'main');
-  const pushedAt = Date.now();
-  const revertCommit = git(env.work, 'rev-parse', 'HEAD');
-  // A revert is itself the rollback: verified, never reverted again (as the workflows do).
-  const v = await verify(env, MINIKUBE, revertCommit, { rollback: false });
-  return { revertCommit, verify: v.json, timings: flowTimings(pushedAt, v.startedAt, v.json) };
+): Promise<{ revertCommit: string; verify: VerifyJson; timings: FlowTimings; load: LoadReport }> {
+  const { result, load } = await underLoad(env, async () => {
+    git(env.work, 'pull', '--quiet', '--ff-only', 'origin', 'main');
+    git(env.work, 'revert', '--no-edit', bumpCommit);
+    git(env.work, 'push', '--quiet', 'origin', 'main');
+    const pushedAt = Date.now();
+    const revertCommit = git(env.work, 'rev-parse', 'HEAD');
+    // A revert is itself the rollback: verified, never reverted again (as the workflows do).
+    const v = await verify(env, MINIKUBE, revertCommit, { rollback: false });
+    return { revertCommit, v, pushedAt };
+  });
+  return {
+    revertCommit: result.revertCommit,
+    verify: result.v.json,
+    timings: flowTimings(result.pushedAt, result.v.startedAt, result.v.json),
+    load,
+  };
+}
+
+/** The readiness probe's budget in the live Deployment: initialDelaySeconds + periodSeconds × failureThreshold. */
+export async function readinessBudgetMs(
+  env: GitopsEnv,
+  target: Target = MINIKUBE,
+): Promise<number> {
+  const d = await kubectlJson<{
+    spec: {
+      template: {
+        spec: {
+          containers: {
+            readinessProbe?: {
+              initialDelaySeconds?: number;
+              periodSeconds?: number;
+              failureThreshold?: number;
+            };
+          }[];
+        };
+      };
+    };
+  }>(env.cluster, ['get', 'deployment', DEPLOYMENT, '-n', target.namespace]);
+  const p = d.spec.template.spec.containers[0]?.readinessProbe ?? {};
+  return (
+    ((p.initialDelaySeconds ?? 0) + (p.periodSeconds ?? 10) * (p.failureThreshold ?? 3)) * 1000
+  );
 }
 
 /**
@@ -270,15 +382,18 @@ export interface PromotionOutcome {
 }
 
 /**
- * Promotion flow (promote.yml): `gitops promote --push --open-pr` pins the minikube overlay's digest
- * in overlays/gke on promote/gke and opens the PR (GitHub's API is the fake: it cannot run here);
- * the PR is merged with a real merge commit in the remote; verify-gke then verifies score-api-gke
- * at the merge, with the merge as the commit to revert on failure.
+ * Promotion flow (promote.yml): the release's image is copied to gke's registry path with its
+ * digest preserved, `gitops promote --push --open-pr` pins the minikube overlay's digest in
+ * overlays/gke on promote/gke and opens the PR (GitHub's API is the fake: it cannot run here); the
+ * PR is merged with a real merge commit in the remote; verify-gke then verifies score-api-gke at
+ * the merge, with the merge as the commit to revert on failure.
  */
 export async function promoteAndMerge(
   env: GitopsEnv,
   github: FakeGithubApi,
+  release: Release,
 ): Promise<PromotionOutcome> {
+  await copyImage(release, GKE.loopbackRepository);
   const { json } = await gitopsJson<PromoteJson>(
     [
       'promote',
@@ -305,6 +420,7 @@ export async function promoteAndMerge(
   const pushedAt = Date.now();
   pull.state = 'closed';
   const v = await verify(env, GKE, merge, { rollbackCommit: merge });
+  await podsSettled(env, GKE);
   return {
     promote: json,
     merge,

@@ -18,13 +18,17 @@ export interface ClusterHandle {
   gitUrl: string;
   gitRoot: string;
   argocd: boolean;
+  /** The real node runs (kubelet + containerd): pods run containers. */
+  node: boolean;
+  /** The node's sandbox image on the loopback registry: also a tiny image for test pods. */
+  pauseImage: string;
   /** True when this process started the cluster and must stop it. */
   owned: boolean;
   startupMs?: number;
 }
 
-/** Parses versions.env (KEY=value lines, # comments) into a map. */
-export function readVersions(file = join(CLUSTER_SCRIPTS, 'versions.env')): Record<string, string> {
+/** Parses a shell env file of KEY=value lines (# comments, values without spaces) into a map. */
+export function readEnvFile(file: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = /^([A-Z0-9_]+)=(\S+)/.exec(line);
@@ -33,17 +37,27 @@ export function readVersions(file = join(CLUSTER_SCRIPTS, 'versions.env')): Reco
   return out;
 }
 
+/** The versions of what build.sh builds (versions.env). */
+export function readVersions(): Record<string, string> {
+  return readEnvFile(join(CLUSTER_SCRIPTS, 'versions.env'));
+}
+
 /** Paths of the binaries up.sh needs, from versions.env, and which of them are not built yet. */
 export function missingBinaries(
   cache = process.env.E2E_CLUSTER_CACHE ?? join(REPO_ROOT, '.cache'),
 ): string[] {
   const v = readVersions();
   const bin = join(cache, 'bin');
+  const k8s = [
+    'kube-apiserver',
+    'kube-controller-manager',
+    'kube-scheduler',
+    'kubelet',
+    'kube-proxy',
+  ];
   const wanted = [
-    join(bin, `kubernetes-${v.K8S_VERSION}`, 'kube-apiserver'),
-    join(bin, `kubernetes-${v.K8S_VERSION}`, 'kube-controller-manager'),
-    join(bin, `kubernetes-${v.K8S_VERSION}`, 'kube-scheduler'),
-    join(bin, `kwok-${v.KWOK_VERSION}`, 'kwok'),
+    ...k8s.map((cmd) => join(bin, `kubernetes-${v.K8S_VERSION}`, cmd)),
+    join(bin, `pause-${v.PAUSE_VERSION}`, 'pause'),
     join(bin, `kustomize-${v.KUSTOMIZE_VERSION}`, 'kustomize'),
   ];
   return wanted.filter((p) => !existsSync(p));
@@ -53,6 +67,8 @@ export function missingBinaries(
 export function clusterSkipReason(): string | undefined {
   if (process.env.E2E_CLUSTER_KUBECONFIG) return undefined;
   if (process.env.E2E_CLUSTER === '0') return 'E2E_CLUSTER=0';
+  if (process.env.E2E_CLUSTER_NODE !== '0' && process.getuid?.() !== 0)
+    return 'the real node needs root (mounts, network namespaces, iptables)';
   if (process.env.E2E_CLUSTER === '1') return undefined;
   const missing = missingBinaries();
   if (missing.length === 0) return undefined;
@@ -100,6 +116,8 @@ function handleFromEnv(env: Record<string, string>, owned: boolean): ClusterHand
     gitUrl: env.E2E_GIT_URL ?? '',
     gitRoot: env.E2E_GIT_ROOT ?? '',
     argocd: env.E2E_CLUSTER_ARGOCD_RUNNING === '1',
+    node: env.E2E_CLUSTER_NODE_RUNNING === '1',
+    pauseImage: env.E2E_PAUSE_IMAGE ?? '',
     owned,
   };
 }
@@ -132,6 +150,8 @@ export async function startCluster(
       gitUrl: process.env.E2E_GIT_URL ?? '',
       gitRoot: process.env.E2E_GIT_ROOT ?? '',
       argocd: process.env.E2E_CLUSTER_ARGOCD_RUNNING === '1',
+      node: process.env.E2E_CLUSTER_NODE_RUNNING === '1',
+      pauseImage: process.env.E2E_PAUSE_IMAGE ?? '',
       owned: false,
     };
   }

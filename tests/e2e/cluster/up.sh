@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
-# Brings up the local e2e cluster as processes on loopback (no container images):
-#   etcd -> kube-apiserver -> kube-controller-manager + kube-scheduler -> kwok (2 fake nodes)
+# Brings up the local e2e cluster as processes on this machine:
+#   etcd -> kube-apiserver -> kube-controller-manager + kube-scheduler
+#   -> the real node (node/node-up.sh): containerd + runc + CNI bridge, kubelet, kube-proxy
 #   -> [Argo CD] redis + git http server + argocd-repo-server + argocd-application-controller
 # Binaries come from .cache/bin (tests/e2e/cluster/build.sh builds the missing ones first).
+# One real node per machine: run whole sessions under `flock /tmp/real-node.lock ...`.
 #
 # usage: tests/e2e/cluster/up.sh            then: export KUBECONFIG=$E2E_CLUSTER_DIR/kubeconfig
 # env:
-#   E2E_CLUSTER_DIR        state dir (certs, etcd data, logs, pid files, git repos); default /tmp/gitops-e2e-cluster
-#   E2E_CLUSTER_PORT_BASE  first of the loopback ports used (base+0 .. base+12); default 26400
+#   E2E_CLUSTER_DIR        state dir (certs, etcd data, logs, pid files, git repos, the node's
+#                          containerd/kubelet dirs); default /tmp/gitops-e2e-cluster
+#   E2E_CLUSTER_PORT_BASE  first of the loopback ports used (base+0 .. base+15); default 26400
+#   E2E_CLUSTER_NODE       1 (default) = start the real node (root), 0 = control plane only (pods stay Pending)
 #   E2E_CLUSTER_ARGOCD     1 = Argo CD is required, 0 = skip it, auto (default) = run it when its binary is built
 #   E2E_CLUSTER_NO_BUILD=1 fail instead of building a missing binary
 #   ETCD_BIN               etcd binary (default: etcd on PATH, Debian's etcd-server)
 # Prints the start-up time of each step; writes $E2E_CLUSTER_DIR/env (sourceable: KUBECONFIG,
 # E2E_GIT_URL, ports). down.sh stops everything and removes the dir.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "up.sh: failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 # shellcheck source=SCRIPTDIR/versions.env
 source "$here/versions.env"
+# shellcheck source=SCRIPTDIR/node/node.env
+source "$here/node/node.env"
 cache="${E2E_CLUSTER_CACHE:-$root/.cache}"
 dir="${E2E_CLUSTER_DIR:-/tmp/gitops-e2e-cluster}"
 # Below Linux's ephemeral range (32768-60999): there an outgoing connection of any process (the API
 # server's to etcd, say) can take one of these ports between the free-port check and the bind.
 base="${E2E_CLUSTER_PORT_BASE:-26400}"
 want_argocd="${E2E_CLUSTER_ARGOCD:-auto}"
+want_node="${E2E_CLUSTER_NODE:-1}"
 
 if ! [[ "$base" =~ ^[0-9]+$ ]] || ((base < 1024 || base > 65000)); then
   echo "up.sh: E2E_CLUSTER_PORT_BASE must be a number between 1024 and 65000, got '$base'" >&2
@@ -35,13 +43,19 @@ case "$want_argocd" in 0 | 1 | auto) ;; *)
   exit 2
   ;;
 esac
+case "$want_node" in 0 | 1) ;; *)
+  echo "up.sh: E2E_CLUSTER_NODE must be 0 or 1, got '$want_node'" >&2
+  exit 2
+  ;;
+esac
 
 P_ETCD=$((base + 0)) P_ETCD_PEER=$((base + 1)) P_API=$((base + 2)) P_KCM=$((base + 3)) P_SCHED=$((base + 4))
-P_KWOK=$((base + 5)) P_REDIS=$((base + 6)) P_GIT=$((base + 7)) P_REPO=$((base + 8)) P_REPO_METRICS=$((base + 9))
-P_CTRL_METRICS=$((base + 10))
+# base+5 is free (it was kwok's).
+P_REDIS=$((base + 6)) P_GIT=$((base + 7)) P_REPO=$((base + 8)) P_REPO_METRICS=$((base + 9))
+P_CTRL_METRICS=$((base + 10)) P_KUBELET=$((base + 11)) P_KUBELET_HEALTHZ=$((base + 12))
+P_PROXY_HEALTHZ=$((base + 13)) P_PROXY_METRICS=$((base + 14)) P_STREAM=$((base + 15))
 
 kbin="$cache/bin/kubernetes-$K8S_VERSION"
-kwok_bin="$cache/bin/kwok-$KWOK_VERSION/kwok"
 kustomize_dir="$cache/bin/kustomize-$KUSTOMIZE_VERSION"
 argocd_dir="$cache/bin/argocd-$ARGOCD_VERSION"
 etcd_bin="${ETCD_BIN:-$(command -v etcd || true)}"
@@ -57,8 +71,8 @@ die() {
 # --- binaries ---------------------------------------------------------------------------
 [[ -x "$etcd_bin" ]] || die "etcd not found (apt-get install etcd-server, or set ETCD_BIN)"
 need=()
-for b in kube-apiserver kube-controller-manager kube-scheduler; do [[ -x "$kbin/$b" ]] || need+=(k8s); done
-[[ -x "$kwok_bin" ]] || need+=(kwok)
+for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do [[ -x "$kbin/$b" ]] || need+=(k8s); done
+[[ "$want_node" == 1 && ! -x "$cache/bin/pause-$PAUSE_VERSION/pause" ]] && need+=(pause)
 [[ -x "$kustomize_dir/kustomize" ]] || need+=(kustomize)
 [[ "$want_argocd" == 1 && ! -x "$argocd_dir/argocd" ]] && need+=(argocd)
 if ((${#need[@]})); then
@@ -79,8 +93,9 @@ if alive kube-apiserver; then
 fi
 if [[ -d "$dir/pids" ]]; then die "$dir holds a stopped cluster; run tests/e2e/cluster/down.sh first"; fi
 
-port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-ports=("$P_ETCD" "$P_ETCD_PEER" "$P_API" "$P_KCM" "$P_SCHED" "$P_KWOK")
+port_busy() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
+ports=("$P_ETCD" "$P_ETCD_PEER" "$P_API" "$P_KCM" "$P_SCHED")
+((want_node)) && ports+=("$P_KUBELET" "$P_KUBELET_HEALTHZ" "$P_PROXY_HEALTHZ" "$P_PROXY_METRICS" "$P_STREAM")
 ((run_argocd)) && ports+=("$P_REDIS" "$P_GIT" "$P_REPO" "$P_REPO_METRICS" "$P_CTRL_METRICS")
 for p in "${ports[@]}"; do
   port_busy "$p" && die "port 127.0.0.1:$p is in use; set E2E_CLUSTER_PORT_BASE to a free range (now $base)"
@@ -126,10 +141,11 @@ wait_for() {
 }
 
 # --- PKI + kubeconfigs --------------------------------------------------------------------
-host_ip="$(hostname -I 2>/dev/null | awk '{print $1}')"
-"$here/certs.sh" "$dir/pki" "$host_ip"
+# The API server advertises the node IP (the `kubernetes` Service's endpoint) rather than a
+# machine address outside 198.18.0.0/15; the first Service IP is the `kubernetes` Service's.
+"$here/certs.sh" "$dir/pki" "$NODE_NAME" "$NODE_IP" "${SERVICE_CIDR%.0/*}.1"
 server="https://127.0.0.1:$P_API"
-for user in admin controller-manager scheduler; do
+for user in admin controller-manager scheduler kubelet kube-proxy; do
   sed -e "s#@SERVER@#$server#g" -e "s#@PKI@#$dir/pki#g" -e "s#@USER@#$user#g" \
     "$here/kubeconfig.tmpl" >"$dir/$user.kubeconfig"
 done
@@ -148,17 +164,22 @@ start etcd "$etcd_bin" --name e2e --data-dir "$dir/etcd" \
 wait_for etcd 30 curl -fsS "http://127.0.0.1:$P_ETCD/health"
 
 # --- kube-apiserver -------------------------------------------------------------------------
-# RBAC,Node like a real cluster: the project's Argo CD project/RBAC objects are then enforced;
-# every client here uses a cert (admin is system:masters), so nothing needs AlwaysAllow.
+# Node,RBAC like kubeadm: the kubelet is confined by the Node authorizer and NodeRestriction, the
+# project's RBAC objects are enforced, and PodSecurity admission enforces the namespaces'
+# pod-security.kubernetes.io labels. Every client uses a cert (admin is system:masters).
 start kube-apiserver "$kbin/kube-apiserver" \
   --etcd-servers "http://127.0.0.1:$P_ETCD" \
-  --bind-address 127.0.0.1 --secure-port "$P_API" --advertise-address "${host_ip:-10.0.0.1}" \
+  --bind-address 127.0.0.1 --secure-port "$P_API" --advertise-address "$NODE_IP" \
   --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
   --client-ca-file "$dir/pki/ca.crt" \
   --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
-  --service-cluster-ip-range 10.96.0.0/16 \
-  --authorization-mode RBAC,Node \
+  --service-cluster-ip-range "$SERVICE_CIDR" \
+  --authorization-mode Node,RBAC \
+  --enable-admission-plugins NodeRestriction,PodSecurity \
+  --kubelet-client-certificate "$dir/pki/apiserver-kubelet-client.crt" \
+  --kubelet-client-key "$dir/pki/apiserver-kubelet-client.key" \
+  --kubelet-preferred-address-types InternalIP \
   --allow-privileged=true \
   --profiling=false \
   --event-ttl 30m \
@@ -176,6 +197,8 @@ start kube-controller-manager "$kbin/kube-controller-manager" \
   --use-service-account-credentials=true \
   --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt" \
   --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
+  --allocate-node-cidrs=true --cluster-cidr "$POD_CIDR" --node-cidr-mask-size "${POD_CIDR#*/}" \
+  --service-cluster-ip-range "$SERVICE_CIDR" \
   --cluster-name gitops-e2e
 start kube-scheduler "$kbin/kube-scheduler" \
   --kubeconfig "$dir/scheduler.kubeconfig" \
@@ -185,15 +208,12 @@ start kube-scheduler "$kbin/kube-scheduler" \
 wait_for kube-controller-manager 60 curl -kfsS "https://127.0.0.1:$P_KCM/healthz"
 wait_for kube-scheduler 60 curl -kfsS "https://127.0.0.1:$P_SCHED/healthz"
 
-# --- kwok + fake nodes ----------------------------------------------------------------------
-start kwok "$kwok_bin" --kubeconfig "$dir/admin.kubeconfig" \
-  --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-  --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 --node-ip 10.0.0.1 \
-  --server-address "127.0.0.1:$P_KWOK" \
-  --config "$here/kwok/pod-stages.yaml"
-wait_for kwok 30 curl -fsS "http://127.0.0.1:$P_KWOK/healthz"
-kubectl apply -f "$here/kwok/nodes.yaml" >/dev/null
-WAIT_WHAT="fake nodes Ready" wait_for kwok 60 kubectl wait --for=condition=Ready node -l type=kwok --timeout=2s
+# --- the real node -----------------------------------------------------------------------------
+if ((want_node)); then
+  # shellcheck source=SCRIPTDIR/node/node-up.sh
+  source "$here/node/node-up.sh"
+  start_node
+fi
 # The ServiceAccount admission plugin rejects pods until the default SA exists in the namespace.
 WAIT_WHAT="default service account created" wait_for kube-controller-manager 60 kubectl get serviceaccount default -n default
 
@@ -245,11 +265,13 @@ export KUBECONFIG=$dir/kubeconfig
 export E2E_CLUSTER_DIR=$dir
 export E2E_CLUSTER_API=$server
 export E2E_CLUSTER_ARGOCD_RUNNING=$run_argocd
+export E2E_CLUSTER_NODE_RUNNING=$want_node
+export E2E_PAUSE_IMAGE=${pause_image:-}
 export E2E_GIT_URL=$git_url
 export E2E_GIT_ROOT=$dir/git
 export E2E_REDIS_PORT=$P_REDIS
 EOF
 total=$(ms)
-echo "$(date -u +%FT%TZ) startup ${total}ms argocd=$run_argocd" >>"$cache/logs/startup-times.log" 2>/dev/null || true
-log "cluster up in ${total}ms (argocd=$run_argocd); source $dir/env"
+echo "$(date -u +%FT%TZ) startup ${total}ms argocd=$run_argocd node=$want_node" >>"$cache/logs/startup-times.log" 2>/dev/null || true
+log "cluster up in ${total}ms (argocd=$run_argocd, node=$want_node); source $dir/env"
 cat "$dir/env"

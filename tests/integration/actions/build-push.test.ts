@@ -2,27 +2,19 @@
 // the real registry on loopback: the digest it outputs must be the one the registry serves.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { containerEngineEnv } from '../../../gitops/adapters/container-engine.js';
+import { SHARED_REGISTRY as REGISTRY, imageParts, needs } from '../../helpers/real-parts.js';
 import { errors, runAction } from './run-action.js';
 
-const REGISTRY = process.env.REGISTRY ?? '127.0.0.1:5000';
-const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock';
-const engineEnv = { DOCKER_HOST, DOCKER_API_VERSION: process.env.DOCKER_API_VERSION ?? '1.41' };
-
-async function unavailable(): Promise<string | undefined> {
-  const socket = DOCKER_HOST.replace(/^unix:\/\//, '');
-  if (!existsSync(socket))
-    return `no container engine socket at ${socket} (run bash scripts/ci-env.sh)`;
-  try {
-    const res = await fetch(`http://${REGISTRY}/v2/`);
-    if (!res.ok) return `registry ${REGISTRY} answered ${res.status}`;
-  } catch (err) {
-    return `no registry at ${REGISTRY} (${(err as Error).message}; run bash scripts/ci-env.sh)`;
-  }
-  return undefined;
-}
+// The action finds the engine itself, as on a runner; only what the user set is passed through.
+const userEngine = {
+  DOCKER_HOST: process.env.DOCKER_HOST,
+  DOCKER_CONTEXT: process.env.DOCKER_CONTEXT,
+  DOCKER_API_VERSION: process.env.DOCKER_API_VERSION,
+};
 
 /** The digest the registry serves for name:tag (HEAD /v2/<name>/manifests/<tag>). */
 async function registryDigest(name: string, tag: string): Promise<string | null> {
@@ -40,10 +32,7 @@ async function registryDigest(name: string, tag: string): Promise<string | null>
   return res.ok ? res.headers.get('docker-content-digest') : null;
 }
 
-// Without an engine or registry the tests are reported as skipped (never as passed), as in core/build.test.ts.
-const skip = await unavailable();
-if (skip) console.warn(`build-push integration skipped: ${skip}`);
-const testEngine = skip ? test.skip : test;
+const withImages = needs(await imageParts());
 
 let ws: string;
 const builtTags: string[] = [];
@@ -51,11 +40,8 @@ afterAll(async () => {
   // Keep podman's vfs storage from growing with every run (the registry keeps the pushed copy).
   if (builtTags.length > 0) {
     await new Promise<void>((done) =>
-      execFile(
-        'docker',
-        ['rmi', '--force', ...builtTags],
-        { env: { ...process.env, ...engineEnv } },
-        () => done(),
+      execFile('docker', ['rmi', '--force', ...builtTags], { env: containerEngineEnv() }, () =>
+        done(),
       ),
     );
   }
@@ -68,7 +54,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(ws, { recursive: true, force: true }));
 
-testEngine(
+withImages.test(
   'builds, pushes both SHA tags and outputs the digest the registry confirms',
   async () => {
     const sha = randomBytes(20).toString('hex');
@@ -77,7 +63,7 @@ testEngine(
     const run = await runAction(
       'build-push',
       { image, 'build-args': 'GREETING=hi', network: 'host' },
-      { workspace: ws, env: { ...engineEnv, GITHUB_SHA: sha }, timeoutMs: 240_000 },
+      { workspace: ws, env: { ...userEngine, GITHUB_SHA: sha }, timeoutMs: 240_000 },
     );
     builtTags.push(`${image}:${sha}`, `${image}:${sha.slice(0, 7)}`);
     expect(errors(run)).toEqual([]);
@@ -93,7 +79,7 @@ testEngine(
   300_000,
 );
 
-testEngine('bad input: exit code 1 naming it, and nothing pushed', async () => {
+withImages.test('bad input: exit code 1 naming it, and nothing pushed', async () => {
   const sha = randomBytes(20).toString('hex');
   const name = `actions-test/build-push-${sha.slice(0, 8)}`;
   const run = await runAction(
@@ -104,7 +90,7 @@ testEngine('bad input: exit code 1 naming it, and nothing pushed', async () => {
       'registry-username': 'ci',
       'registry-password': 'pw-s3cret',
     },
-    { workspace: ws, env: { ...engineEnv, GITHUB_SHA: sha } },
+    { workspace: ws, env: { ...userEngine, GITHUB_SHA: sha } },
   );
   expect(run.code).toBe(1);
   expect(run.stdout.split('\n')[0]).toBe('::add-mask::pw-s3cret');

@@ -1,16 +1,16 @@
 // The bundled bump-overlay action against a real bare git remote, run the way the runner runs it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appCommit, createGitFixture } from './git-fixture.js';
-import type { GitFixture } from './git-fixture.js';
+import { appCommit, createWorkingClone } from '../../helpers/git-fixture.js';
+import type { WorkingClone } from '../../helpers/git-fixture.js';
 import { errors, runAction } from './run-action.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
-let fx: GitFixture;
+let fx: WorkingClone;
 let SOURCE: string;
 beforeEach(() => {
-  fx = createGitFixture();
+  fx = createWorkingClone();
   SOURCE = appCommit(fx, '2');
 });
 afterEach(() => fx.cleanup());

@@ -1,7 +1,7 @@
 // The bundled promote action: a real bare git remote, real Kustomize rendering, and a fake GitHub API
 // (tests/fakes/fake-github-api.ts: GitHub cannot be reached from the test machines).
-import { addOverlay, createGitFixture } from './git-fixture.js';
-import type { GitFixture } from './git-fixture.js';
+import { addOverlay, createWorkingClone } from '../../helpers/git-fixture.js';
+import type { WorkingClone } from '../../helpers/git-fixture.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { errors, runAction } from './run-action.js';
@@ -19,10 +19,10 @@ images:
     digest: sha256:${'0'.repeat(64)}
 `;
 
-let fx: GitFixture;
+let fx: WorkingClone;
 let github: FakeGithubApi;
 beforeEach(async () => {
-  fx = createGitFixture();
+  fx = createWorkingClone();
   addOverlay(fx, 'gke', GKE);
   github = await startFakeGithubApi({
     owner: 'acme',

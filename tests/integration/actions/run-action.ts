@@ -1,11 +1,13 @@
 // Runs a bundled action (actions/<name>/dist/index.cjs) as a child process the way the GitHub runner
-// does: inputs as INPUT_<NAME> variables, outputs and the job summary through GITHUB_OUTPUT and
-// GITHUB_STEP_SUMMARY files, annotations as `::error file=...,line=...::` lines on stdout.
+// does, on the Node 24 that `runs.using: node24` names (not the machine's Node): inputs as
+// INPUT_<NAME> variables, outputs and the job summary through GITHUB_OUTPUT and GITHUB_STEP_SUMMARY
+// files, annotations as `::error file=...,line=...::` lines on stdout.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { node24 } from '../../helpers/node24.js';
 
 export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
@@ -135,7 +137,7 @@ export async function runAction(
       stdout: string;
       stderr: string;
     }>((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [bundle], {
+      const child = spawn(node24(), [bundle], {
         cwd: opts.workspace,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';
 import type { FakeKubeApiServer, KubeObject } from '../../fakes/fake-kube-apiserver.js';
-import { appCommit, createGitFixture } from './git-fixture.js';
-import type { GitFixture } from './git-fixture.js';
+import { appCommit, createWorkingClone } from '../../helpers/git-fixture.js';
+import type { WorkingClone } from '../../helpers/git-fixture.js';
 import { errors, repoRoot, runAction } from './run-action.js';
 
 const fixtures = join(repoRoot, 'tests/unit/delivery/fixtures');
@@ -29,13 +29,13 @@ function application(state: string, revision: string): KubeObject {
   return JSON.parse(text) as KubeObject;
 }
 
-let fx: GitFixture;
+let fx: WorkingClone;
 let fake: FakeKubeApiServer;
 let kubeconfig: string;
 let bump: string;
 
 beforeEach(async () => {
-  fx = createGitFixture();
+  fx = createWorkingClone();
   const source = appCommit(fx, '2');
   const bumped = await runAction(
     'bump-overlay',

@@ -1,5 +1,5 @@
 // buildImage with the real docker CLI against podman's Docker API and the real registry on 127.0.0.1:5000
-// (podman only speaks plain HTTP to registries listed insecure: ci-env.sh lists 127.0.0.1:5000).
+// (podman only speaks plain HTTP to registries listed insecure: scripts/ci-env.sh lists 127.0.0.1:5000).
 import { jest } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -7,31 +7,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildError, buildImage } from '../../../gitops/flows/build.js';
 import { bumpOverlay } from '../../../gitops/flows/bump.js';
+import { containerEngineEnv } from '../../../gitops/adapters/container-engine.js';
 import { MissingToolError } from '../../../gitops/errors.js';
 import { resolveDigest } from '../../../gitops/adapters/registry.js';
 import { commitMessages, createGitFixture } from '../../helpers/git-fixture.js';
-import {
-  dockerUnavailableReason,
-  registryReachable,
-  registryUnavailableReason,
-  skopeoDigest,
-  startRegistry,
-} from '../../helpers/registry.js';
+import { needs, imageParts, toolMissing } from '../../helpers/real-parts.js';
+import { skopeoDigest, startRegistry } from '../../helpers/registry.js';
 
 jest.setTimeout(240_000);
 
-const REGISTRY = process.env.REGISTRY ?? '127.0.0.1:5000';
-process.env.DOCKER_HOST ??= 'unix:///run/podman/podman.sock';
-process.env.DOCKER_API_VERSION ??= '1.41';
-
-const skip =
-  (await dockerUnavailableReason()) ??
-  registryUnavailableReason() ??
-  ((await registryReachable(`http://${REGISTRY}`))
-    ? undefined
-    : `no registry at ${REGISTRY} (run: bash scripts/ci-env.sh)`);
-if (skip) console.warn(`skipping build tests: ${skip}`);
-const describeDocker = skip ? describe.skip : describe;
+const REGISTRY = '127.0.0.1:5000';
+const engineEnv = containerEngineEnv();
+const withImages = needs({
+  ...(await imageParts()),
+  'docker-registry': toolMissing('docker-registry'),
+  skopeo: toolMissing('skopeo'),
+});
 
 let context: string;
 beforeAll(async () => {
@@ -48,14 +39,14 @@ afterAll(async () => {
   // Keep podman's vfs storage from growing with every run.
   if (builtTags.length > 0) {
     await new Promise<void>((done) =>
-      execFile('docker', ['rmi', '--force', ...builtTags], () => done()),
+      execFile('docker', ['rmi', '--force', ...builtTags], { env: engineEnv }, () => done()),
     );
   }
 });
 
 const SHA = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
 
-describeDocker('buildImage (podman via the docker CLI, real registry)', () => {
+withImages.describe('buildImage (podman via the docker CLI, real registry)', () => {
   it('builds, labels, tags <sha> and <short>, pushes both and returns image:sha@digest read back', async () => {
     const image = `${REGISTRY}/gitops-core-test/app-${process.pid}`;
     const lines: string[] = [];
@@ -75,13 +66,12 @@ describeDocker('buildImage (podman via the docker CLI, real registry)', () => {
     expect(res.ref).toBe(`${image}:${SHA}@${res.digest}`);
     // Both tags resolve to the same digest, as the registry and skopeo see it.
     expect(await resolveDigest(`${image}:${SHA.slice(0, 7)}`)).toBe(res.digest);
-    const viaSkopeo = await skopeoDigest(`${image}:${SHA}`);
-    if (viaSkopeo) expect(viaSkopeo).toBe(res.digest);
+    expect(await skopeoDigest(`${image}:${SHA}`)).toBe(res.digest);
     const labels = JSON.parse(
       execFileSync(
         'docker',
         ['inspect', '--format', '{{json .Config.Labels}}', `${image}:${SHA}`],
-        { encoding: 'utf8' },
+        { encoding: 'utf8', env: engineEnv },
       ),
     ) as Record<string, string>;
     expect(labels['org.opencontainers.image.revision']).toBe(SHA);
@@ -156,11 +146,12 @@ describe('buildImage preconditions', () => {
       expect(err).toBeInstanceOf(MissingToolError);
       expect((err as Error).message).toMatch(/docker engine/);
     } finally {
-      process.env.DOCKER_HOST = saved;
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
     }
   });
 
-  (skip ? it.skip : it)('bad inputs are InputErrors naming the input', async () => {
+  withImages.test('bad inputs are InputErrors naming the input', async () => {
     await expect(
       buildImage({ context: '/nonexistent', image: 'r.io/a', sha: SHA, push: false }),
     ).rejects.toThrow(/^context:/);

@@ -1,4 +1,4 @@
-// bumpOverlay and revertBump against real bare git remotes (tests/helpers/git-fixture.ts).
+// bumpOverlay and revertDeployment against real bare git remotes (tests/helpers/git-fixture.ts).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,9 +12,16 @@ import type { BumpOptions, BumpResult } from '../../../gitops/flows/bump.js';
 import { InputError } from '../../../gitops/errors.js';
 import { ConflictError } from '../../../gitops/adapters/git.js';
 import { readImage, setImage } from '../../../gitops/rules/kustomization.js';
-import { revertBump } from '../../../gitops/flows/revert.js';
+import { revertDeployment } from '../../../gitops/flows/revert.js';
 import { parseTrailers } from '../../../gitops/rules/trailers.js';
-import { commitMessages, createGitFixture, git, showFile } from '../../helpers/git-fixture.js';
+import {
+  commitMessages,
+  createGitFixture,
+  digestFor,
+  fixtureBump,
+  git,
+  showFile,
+} from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
 
 import { jest } from '@jest/globals';
@@ -22,23 +29,7 @@ import { jest } from '@jest/globals';
 jest.setTimeout(120_000);
 
 const FILE = 'overlays/minikube/kustomization.yaml';
-const digestFor = (sha: string): string => `sha256:${sha}${sha.slice(0, 24)}`;
-
-function bumpOpts(repo: string, sha: string, extra: Partial<BumpOptions> = {}): BumpOptions {
-  return {
-    repo,
-    overlay: 'overlays/minikube',
-    image: {
-      name: 'score-api',
-      newName: '127.0.0.1:5000/score-api',
-      newTag: sha,
-      digest: digestFor(sha),
-    },
-    sourceCommit: sha,
-    push: true,
-    ...extra,
-  };
-}
+const bumpOpts = fixtureBump;
 
 async function bumpCommits(fx: GitFixture): Promise<Record<string, string>[]> {
   return (await commitMessages(fx.remote))
@@ -225,9 +216,8 @@ describe('bumpOverlay', () => {
     // Shuffle start order so the newest is not always first or last.
     const order = [3, 7, 0, 5, 1, 6, 2, 4];
     const results: BumpResult[] = await Promise.all(
-      order.map((i) =>
-        bumpOverlay(bumpOpts(clones[i] as string, shas[i] as string, { maxAttempts: 20 })),
-      ),
+      // The default attempts (MAX_PUSH_ATTEMPTS) must carry eight racers through.
+      order.map((i) => bumpOverlay(bumpOpts(clones[i] as string, shas[i] as string))),
     );
     const newest = shas[7] as string;
     expect(await deployedTag(fx)).toBe(newest);
@@ -239,6 +229,8 @@ describe('bumpOverlay', () => {
     const history = await git(fx.remote, ['log', '--format=%H', 'main']);
     for (const r of committed) expect(history.split('\n')).toContain(r.commit);
     expect(new Set(bumps.map((b) => b['Source-Commit'])).size).toBe(bumps.length);
+    // Linear: no merge commits.
+    expect(await git(fx.remote, ['rev-list', '--merges', 'main'])).toBe('');
     // Every version of the file on main is valid YAML with a well-formed entry.
     for (const sha of (await git(fx.remote, ['log', '--format=%H', 'main', '--', FILE])).split(
       '\n',
@@ -365,11 +357,11 @@ function onceAfterLocalCommit(lines: string[], act: () => void): (line: string) 
   };
 }
 
-describe('revertBump', () => {
+describe('revertDeployment', () => {
   it('reverts a bump once; a second revert (also from another clone) is a no-op', async () => {
     const sha = fx.commits[5] as string;
     const bump = await bumpOverlay(bumpOpts(await fx.clone(), sha));
-    const first = await revertBump({
+    const first = await revertDeployment({
       repo: await fx.clone(),
       commit: bump.commit,
       reason: 'rollout failed: CrashLoopBackOff',
@@ -390,7 +382,7 @@ describe('revertBump', () => {
       'Rolled-Back-Source': sha,
       Environment: 'minikube',
     });
-    const second = await revertBump({
+    const second = await revertDeployment({
       repo: fx.remote,
       commit: bump.commit,
       reason: 'again',
@@ -412,13 +404,13 @@ describe('revertBump', () => {
     const bump = await bumpOverlay(bumpOpts(await fx.clone(), sha));
     const [a, b] = await Promise.all([fx.clone('a'), fx.clone('b')]);
     const results = await Promise.all([
-      revertBump({
+      revertDeployment({
         repo: a as string,
         commit: bump.commit,
         reason: 'verify failed (a)',
         push: true,
       }),
-      revertBump({
+      revertDeployment({
         repo: b as string,
         commit: bump.commit,
         reason: 'verify failed (b)',
@@ -434,7 +426,7 @@ describe('revertBump', () => {
   });
 
   it('refuses a commit that is not a gitops bump', async () => {
-    const err = await revertBump({
+    const err = await revertDeployment({
       repo: fx.remote,
       commit: fx.commits[3] as string,
       reason: 'x',
@@ -447,7 +439,7 @@ describe('revertBump', () => {
   it('a rolled-back SHA is refused by later bumps unless force', async () => {
     const sha = fx.commits[5] as string;
     const bump = await bumpOverlay(bumpOpts(fx.remote, sha));
-    const revert = await revertBump({
+    const revert = await revertDeployment({
       repo: fx.remote,
       commit: bump.commit,
       reason: 'bad',
@@ -464,7 +456,7 @@ describe('revertBump', () => {
     // A depth-1 clone (actions/checkout) sees the rollback and the earlier revert too: it is deepened first.
     const shallow = join(fx.root, 'shallow-rb');
     await git(fx.root, ['clone', '--quiet', '--depth', '1', `file://${fx.remote}`, shallow]);
-    const again = await revertBump({
+    const again = await revertDeployment({
       repo: shallow,
       commit: bump.commit,
       reason: 'again',

@@ -1,32 +1,13 @@
 // The gitops CLI (bump, render, revert, build) run in-process through main() with a captured io, and once
 // as a child process (node bin/gitops.js) for --help and a --json bump.
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import type { CliIO } from '../../../gitops/cli/command.js';
+import { join } from 'node:path';
 import { main } from '../../../gitops/cli/index.js';
 import { commitMessages, createGitFixture, git } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
+import { captureIO, runBin } from '../../helpers/cli-io.js';
 
 jest.setTimeout(120_000);
-
-interface Captured extends CliIO {
-  stdout: string[];
-  stderr: string[];
-}
-
-function captureIO(cwd: string): Captured {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (l) => stdout.push(l),
-    err: (l) => stderr.push(l),
-    cwd,
-    env: process.env,
-  };
-}
 
 const digest = (c: string): string => `sha256:${c.repeat(64)}`;
 
@@ -147,9 +128,9 @@ describe('gitops CLI in-process', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--tag', 'v1', '--digest', digest('e')],
-        /--source-commit: is required when --tag is not a full commit SHA/,
+        /--source-commit \(required when --tag is not a full commit SHA\)/,
       ],
-      [['--tag', fx.head, '--digest', 'sha256:nope'], /--digest: 'sha256:nope' is not sha256/],
+      [['--tag', fx.head, '--digest', 'sha256:nope'], /--digest: 'sha256:nope' is not a digest/],
       [['--tag', 'bad tag!', '--digest', digest('e')], /--tag: 'bad tag!' is not a valid tag/],
     ];
     for (const [extra, why] of cases) {
@@ -196,22 +177,6 @@ describe('gitops CLI in-process', () => {
     expect(await git(fx.remote, ['rev-parse', 'main'])).toBe(head);
   });
 });
-
-function runBin(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [resolve('bin/gitops.js'), ...args],
-      { cwd, env: process.env },
-      (err, stdout, stderr) => {
-        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('gitops CLI as a child process', () => {
   it('bump --help prints usage', async () => {

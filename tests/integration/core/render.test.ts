@@ -5,18 +5,14 @@ import { join } from 'node:path';
 import { bumpOverlay } from '../../../gitops/flows/bump.js';
 import { MissingToolError } from '../../../gitops/errors.js';
 import { setImage } from '../../../gitops/rules/kustomization.js';
-import { RenderError, findRenderer, renderOverlay } from '../../../gitops/adapters/kustomize.js';
+import { RenderError, renderOverlay } from '../../../gitops/adapters/kustomize.js';
 import { createGitFixture, git } from '../../helpers/git-fixture.js';
 import type { GitFixture } from '../../helpers/git-fixture.js';
+import { kustomizeMissing, needs } from '../../helpers/real-parts.js';
 
 jest.setTimeout(60_000);
 
-const skip = await findRenderer().then(
-  () => undefined,
-  (err: unknown) => (err as Error).message,
-);
-if (skip) console.warn(`skipping render tests: ${skip}`);
-const describeKustomize = skip ? describe.skip : describe;
+const withKustomize = needs({ kustomize: await kustomizeMissing() });
 
 let fx: GitFixture;
 beforeAll(async () => {
@@ -26,7 +22,7 @@ afterAll(async () => {
   await fx.cleanup();
 });
 
-describeKustomize('renderOverlay', () => {
+withKustomize.describe('renderOverlay', () => {
   it('renders the bumped overlay with the image as name:tag@sha256:digest', async () => {
     const clone = await fx.clone();
     const digest = `sha256:${'c'.repeat(64)}`;

@@ -1,4 +1,4 @@
-// revertBump on a promotion as GitHub lands it on main (merge commit, squash merge, rebase merge), against a
+// revertDeployment on a promotion as GitHub lands it on main (merge commit, squash merge, rebase merge), against a
 // real bare remote. The promotion itself is made by promote() and its PR body comes from the fake GitHub API.
 import { jest } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { bumpOverlay } from '../../../gitops/flows/bump.js';
 import { describeError } from '../../../gitops/errors.js';
 import { promote } from '../../../gitops/flows/promote.js';
-import { NotABumpError, findRevertOf, revertBump } from '../../../gitops/flows/revert.js';
+import {
+  NotADeploymentError,
+  findRevertOf,
+  revertDeployment,
+} from '../../../gitops/flows/revert.js';
 import { Git } from '../../../gitops/adapters/git.js';
 import { parseTrailers } from '../../../gitops/rules/trailers.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
@@ -143,11 +147,11 @@ async function revertsOf(sha: string): Promise<string[]> {
   });
 }
 
-describe('revertBump on a promotion landed by GitHub', () => {
+describe('revertDeployment on a promotion landed by GitHub', () => {
   it.each(Object.keys(SHAPES))('reverts %s once, with trailers naming it', async (shape) => {
     const { merged, before } = await land(shape);
     const isMerge = shape === 'a merge commit';
-    const first = await revertBump({
+    const first = await revertDeployment({
       repo: await fx.clone(),
       commit: merged,
       reason: 'rollout failed: ImagePullBackOff',
@@ -194,7 +198,7 @@ describe('revertBump on a promotion landed by GitHub', () => {
     }
 
     // A retry (another clone, or the bare remote itself) finds the revert and adds none.
-    const again = await revertBump({
+    const again = await revertDeployment({
       repo: fx.remote,
       commit: merged,
       reason: 'again',
@@ -214,7 +218,7 @@ describe('revertBump on a promotion landed by GitHub', () => {
     const [a, b] = await Promise.all([fx.clone('a'), fx.clone('b')]);
     const results = await Promise.all(
       [a, b].map((repo) =>
-        revertBump({ repo, commit: merged, reason: `verify failed (${repo})`, push: true }),
+        revertDeployment({ repo, commit: merged, reason: `verify failed (${repo})`, push: true }),
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual(['already-reverted', 'reverted']);
@@ -232,25 +236,33 @@ describe('revertBump on a promotion landed by GitHub', () => {
     // Someone pushes on top, so the tip is not the revert itself.
     await fx.commitAndPush(github, { 'service/version.txt': 'later\n' }, 'app change later');
     expect(await findRevertOf(new Git(github), merged)).toBe(manual);
-    const res = await revertBump({ repo: fx.remote, commit: merged, reason: 'failed', push: true });
+    const res = await revertDeployment({
+      repo: fx.remote,
+      commit: merged,
+      reason: 'failed',
+      push: true,
+    });
     expect(res).toMatchObject({ status: 'already-reverted', commit: manual });
     expect(await showFile(fx.remote, 'main', GKE_FILE)).toBe(before);
     expect(await revertsOf(merged)).toHaveLength(0);
   });
 });
 
-describe('revertBump refuses what is not a gitops deployment', () => {
-  async function refusal(sha: string): Promise<NotABumpError> {
+describe('revertDeployment refuses what is not a gitops deployment', () => {
+  async function refusal(sha: string): Promise<NotADeploymentError> {
     const head = await git(fx.remote, ['rev-parse', 'main']);
-    const err = await revertBump({ repo: fx.remote, commit: sha, reason: 'x', push: true }).catch(
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(NotABumpError);
+    const err = await revertDeployment({
+      repo: fx.remote,
+      commit: sha,
+      reason: 'x',
+      push: true,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotADeploymentError);
     expect((err as Error).message).toContain(sha);
     // The hint says what would have been accepted.
     expect(describeError(err)).toMatch(/bump.*promotion.*merge commit of a promotion PR/);
     expect(await git(fx.remote, ['rev-parse', 'main'])).toBe(head);
-    return err as NotABumpError;
+    return err as NotADeploymentError;
   }
 
   it('a merge commit of a branch that is not a promotion', async () => {

@@ -119,7 +119,7 @@ describe('gitops verify / promote CLI against the fakes', () => {
         ],
         io,
       ),
-    ).rejects.toThrow(/--revision: expected the full 40-character/);
+    ).rejects.toThrow(/--revision: 'abc1234' is not a full commit SHA/);
     await expect(
       run(
         verifyCommand,

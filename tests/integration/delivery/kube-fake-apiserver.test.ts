@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeApiError, kubeClientFromConfig, selectorOf } from '../../../gitops/adapters/kube.js';
+import { kubeClientFromConfig } from '../../../gitops/adapters/kube.js';
+import { KubeApiError } from '../../../gitops/adapters/kube-api.js';
+import { selectorOf } from '../../../gitops/rules/rollout-status.js';
 import { evaluateRollout } from '../../../gitops/rules/rollout-status.js';
 import { startFakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';
 import type { FakeKubeApiServer, KubeObject } from '../../fakes/fake-kube-apiserver.js';

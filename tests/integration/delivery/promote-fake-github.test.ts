@@ -207,7 +207,7 @@ describe('promote: real bare remote + real Kustomize + fake GitHub API', () => {
         openPr: true,
         github: github(),
       }),
-    ).rejects.toThrow(/needs --push/);
+    ).rejects.toThrow(/needs push/);
     await expect(
       promote({ repo: repo.remote, from: 'overlays/minikube', to: 'overlays/prod', push: true }),
     ).rejects.toThrow(InputError);

@@ -1,7 +1,8 @@
 // The lint library on the real repository and on broken copies of it, with the real Kustomize
 // (kubectl kustomize) and the real actionlint (built from its Go module by
-// scripts/install-actionlint.sh). Skips, with the reason printed, only when a tool cannot be had.
-import { execFile, execFileSync } from 'node:child_process';
+// scripts/install-actionlint.sh). Skips, with the reason printed, only when a tool cannot be had
+// (CI=true: fails instead; tests/helpers/real-parts.ts).
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,21 +13,28 @@ import type { Finding } from '../../../gitops/lint/index.js';
 import { parseManifestStream } from '../../../gitops/lint/manifest-objects.js';
 import { renderOverlay } from '../../../gitops/adapters/kustomize.js';
 import { checkWorkflows, runActionlint } from '../../../gitops/lint/workflows.js';
+import { kustomizeMissing, needs } from '../../helpers/real-parts.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-function hasKubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    // Absence is the answer here, not a failure to hide.
-    return false;
-  }
-}
-const kubectl = hasKubectl();
-if (!kubectl) console.log('SKIP manifests integration: kubectl (with Kustomize) is not installed');
-const itKube = kubectl ? it : it.skip;
+const itKube = needs({ kustomize: await kustomizeMissing() }).test;
+
+// Idempotent: a no-op when .cache/bin/actionlint is already the pinned version (setup installs it).
+const actionlint = await new Promise<{ path?: string; missing?: string }>((resolve) => {
+  execFile(
+    'bash',
+    [join(root, 'scripts', 'install-actionlint.sh')],
+    { cwd: root, timeout: 280_000 },
+    (err, stdout, stderr) => {
+      if (err)
+        resolve({
+          missing: `scripts/install-actionlint.sh failed: ${(stderr || err.message).trim().slice(-500)}`,
+        });
+      else resolve({ path: stdout.trim().split('\n').at(-1) });
+    },
+  );
+});
+const itActionlint = needs({ actionlint: actionlint.missing }).test;
 
 /** The 1-based line of the first line matching `re` at or after the line matching `after`. */
 function lineOf(text: string, re: RegExp, after?: RegExp): number {
@@ -39,7 +47,7 @@ function lineOf(text: string, re: RegExp, after?: RegExp): number {
 
 async function copyRepo(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lint-copy-'));
-  for (const d of ['deploy', 'overlays', 'argocd'])
+  for (const d of ['deploy', 'overlays', 'argocd', '.github'])
     await cp(join(root, d), join(dir, d), { recursive: true });
   return dir;
 }
@@ -60,7 +68,19 @@ describe('manifests of this repository', () => {
       const objects = parseManifestStream(await renderOverlay(join(root, t)), t);
       const kinds = objects.map((o) => o.kind);
       if (t === 'argocd')
-        expect(kinds.sort()).toEqual(['AppProject', 'Application', 'Application']);
+        expect(kinds.sort()).toEqual([
+          'AppProject',
+          'Application',
+          'Application',
+          'Namespace',
+          'Role',
+          'Role',
+          'RoleBinding',
+          'RoleBinding',
+          'ServiceAccount',
+          'ValidatingAdmissionPolicy',
+          'ValidatingAdmissionPolicyBinding',
+        ]);
       else
         expect(kinds).toEqual(
           expect.arrayContaining([
@@ -69,6 +89,7 @@ describe('manifests of this repository', () => {
             'PodDisruptionBudget',
             'HorizontalPodAutoscaler',
             'ServiceAccount',
+            'NetworkPolicy',
           ]),
         );
     }
@@ -80,6 +101,8 @@ describe('manifests of this repository', () => {
     expect(report.findings).toEqual([]);
     expect(report.skipped).toEqual([
       'overlays/gke: cloud.google.com/v1 BackendConfig/score-api not schema-validated (no schema for this CRD)',
+      'overlays/gke: networking.gke.io/v1 ManagedCertificate/score-api not schema-validated (no schema for this CRD)',
+      'overlays/gke: networking.gke.io/v1beta1 FrontendConfig/score-api not schema-validated (no schema for this CRD)',
       'actionlint: disabled by the caller',
     ]);
   });
@@ -176,34 +199,177 @@ describe('broken copies are reported at the source file and line', () => {
   );
 });
 
-describe('workflows', () => {
-  let actionlint: string | undefined;
-  beforeAll(async () => {
-    // Idempotent: a no-op when .cache/bin/actionlint is already the pinned version.
-    actionlint = await new Promise<string | undefined>((resolve) => {
-      execFile(
-        'bash',
-        [join(root, 'scripts', 'install-actionlint.sh')],
-        { cwd: root, timeout: 280_000 },
-        (err, stdout, stderr) => {
-          if (err) {
-            console.log(
-              `SKIP actionlint checks: scripts/install-actionlint.sh failed: ${(stderr || err.message).trim().slice(-500)}`,
-            );
-            resolve(undefined);
-          } else resolve(stdout.trim().split('\n').at(-1));
-        },
-      );
-    });
-  }, 300_000);
+describe('broken copies of the security objects are reported at the source file and line', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await copyRepo();
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const errors = async () =>
+    (await lintRepositoryReport(dir, { actionlint: false })).findings.filter(
+      (f) => f.severity === 'error',
+    );
 
+  itKube(
+    'a cluster-wide Namespace whitelist -> project/cluster-namespace in argocd/project.yaml',
+    async () => {
+      const text = await edit(join(dir, 'argocd', 'project.yaml'), (t) =>
+        t.replace(
+          'clusterResourceWhitelist: []',
+          "clusterResourceWhitelist:\n    - group: ''\n      kind: Namespace",
+        ),
+      );
+      expect(await errors()).toEqual([
+        expect.objectContaining({
+          rule: 'project/cluster-namespace',
+          file: 'argocd/project.yaml',
+          line: lineOf(text, /^ {4}- group: ''$/, /^ {2}clusterResourceWhitelist:$/),
+        }),
+      ]);
+    },
+  );
+
+  itKube('CreateNamespace=true -> project/not-permitted at the Application', async () => {
+    const text = await edit(join(dir, 'argocd', 'application-gke.yaml'), (t) =>
+      t.replace('      - PruneLast=true', '      - PruneLast=true\n      - CreateNamespace=true'),
+    );
+    const [f, ...rest] = await errors();
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({
+      rule: 'project/not-permitted',
+      file: 'argocd/application-gke.yaml',
+      line: lineOf(text, /^ {4}syncOptions:$/),
+    });
+    expect(f?.message).toContain('does not permit Namespace');
+  });
+
+  itKube(
+    'no NetworkPolicy -> network-policy/missing at the pod template, for both overlays',
+    async () => {
+      await edit(join(dir, 'deploy', 'kustomization.yaml'), (t) =>
+        t.replace('  - networkpolicy.yaml\n', ''),
+      );
+      const text = await readFile(join(dir, 'deploy', 'deployment.yaml'), 'utf8');
+      const [f, ...rest] = await errors();
+      expect(rest).toEqual([]);
+      expect(f).toMatchObject({
+        rule: 'network-policy/missing',
+        file: 'deploy/deployment.yaml',
+        line: lineOf(text, /^ {2}template:$/),
+      });
+      expect(f?.message).toContain('(rendered by overlays/gke, overlays/minikube)');
+    },
+  );
+
+  itKube(
+    'a NetworkPolicy the project does not permit -> project/not-permitted at the policy',
+    async () => {
+      await edit(join(dir, 'argocd', 'project.yaml'), (t) =>
+        t.replace('    - group: networking.k8s.io\n      kind: NetworkPolicy\n', ''),
+      );
+      const [f, ...rest] = await errors();
+      expect(rest).toEqual([]);
+      expect(f).toMatchObject({ rule: 'project/not-permitted', file: 'deploy/networkpolicy.yaml' });
+      expect(f?.message).toContain(
+        'NetworkPolicy/score-api is not permitted by AppProject/score-api',
+      );
+      expect(f?.message).toContain('(rendered by overlays/gke, overlays/minikube)');
+    },
+  );
+
+  itKube('a namespace without Pod Security restricted -> namespace/pod-security', async () => {
+    const text = await edit(join(dir, 'argocd', 'namespace.yaml'), (t) =>
+      t.replace(
+        'pod-security.kubernetes.io/enforce: restricted',
+        'pod-security.kubernetes.io/enforce: baseline',
+      ),
+    );
+    expect(await errors()).toEqual([
+      expect.objectContaining({
+        rule: 'namespace/pod-security',
+        file: 'argocd/namespace.yaml',
+        line: lineOf(text, /^ {2}labels:$/),
+        message: expect.stringContaining('enforce: restricted'),
+      }),
+    ]);
+  });
+
+  itKube('a container keeping its capabilities -> security/capabilities in deploy/', async () => {
+    const text = await edit(join(dir, 'deploy', 'deployment.yaml'), (t) =>
+      t.replace(/^ {12}capabilities:\n {14}drop:\n {16}- ALL\n/m, ''),
+    );
+    expect(await errors()).toEqual([
+      expect.objectContaining({
+        rule: 'security/capabilities',
+        file: 'deploy/deployment.yaml',
+        line: lineOf(text, /^\s+- name: score-api$/, /^\s+containers:$/),
+      }),
+    ]);
+  });
+
+  itKube(
+    'a GKE Ingress without TLS or redirect -> ingress rules in overlays/gke/ingress.yaml',
+    async () => {
+      const text = await edit(join(dir, 'overlays', 'gke', 'ingress.yaml'), (t) =>
+        t.replace(/^ {4}networking\.gke\.io\/managed-certificates: .*\n/m, ''),
+      );
+      const annotations = lineOf(text, /^ {2}annotations:$/);
+      expect(await errors()).toEqual([
+        expect.objectContaining({
+          rule: 'ingress/https',
+          file: 'overlays/gke/ingress.yaml',
+          line: annotations,
+        }),
+      ]);
+      await edit(join(dir, 'overlays', 'gke', 'frontendconfig.yaml'), (t) =>
+        t.replace('enabled: true', 'enabled: false'),
+      );
+      await edit(join(dir, 'overlays', 'gke', 'ingress.yaml'), (t) =>
+        t.replace(
+          '    networking.gke.io/v1beta1.FrontendConfig',
+          '    networking.gke.io/managed-certificates: score-api\n    networking.gke.io/v1beta1.FrontendConfig',
+        ),
+      );
+      expect((await errors()).map((f) => [f.rule, f.file])).toEqual([
+        ['ingress/http-redirect', 'overlays/gke/ingress.yaml'],
+      ]);
+    },
+  );
+
+  it('a GKE job without its environment, an unused id-token grant, a PR job on the runner -> workflow rules', async () => {
+    const promote = await edit(join(dir, '.github', 'workflows', 'promote.yml'), (t) =>
+      t.replace(/^ {4}environment: gke\n/m, ''),
+    );
+    const ci = await edit(join(dir, '.github', 'workflows', 'ci.yml'), (t) =>
+      t
+        .replace(/(\n {2}lint:\n(?:.*\n)*? {4}permissions:\n)/, '$1      id-token: write\n')
+        .replace(
+          /(\n {2}test:\n(?:.*\n)*? {4})runs-on: ubuntu-latest/,
+          '$1runs-on: [self-hosted, minikube]',
+        ),
+    );
+    const findings = (await checkWorkflows(dir)).map((f) => [f.rule, f.file, f.line]);
+    expect(findings).toEqual([
+      ['workflow/id-token', '.github/workflows/ci.yml', lineOf(ci, /^ {2}lint:$/)],
+      ['workflow/self-hosted-pull-request', '.github/workflows/ci.yml', lineOf(ci, /^ {2}test:$/)],
+      [
+        'workflow/gke-environment',
+        '.github/workflows/promote.yml',
+        lineOf(promote, /^ {2}promote:$/),
+      ],
+    ]);
+  });
+});
+
+describe('workflows', () => {
   it('pass the workflow policy (pins, permissions, concurrency)', async () => {
     expect(await checkWorkflows(root)).toEqual([]);
   });
 
-  it('pass actionlint', async () => {
-    if (!actionlint) return;
-    const res = await runActionlint(root, { binary: actionlint });
+  itActionlint('pass actionlint', async () => {
+    const res = await runActionlint(root, { binary: actionlint.path });
     expect(res.skipped).toBeUndefined();
     // A local action whose bundle is not built yet is reported by actionlint; that is the
     // bundle step's job (check-dist), so it is tolerated only while the bundle is really absent.
@@ -221,8 +387,7 @@ describe('workflows', () => {
     expect(rest).toEqual([]);
   });
 
-  it('report actionlint problems with file and line', async () => {
-    if (!actionlint) return;
+  itActionlint('report actionlint problems with file and line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'actionlint-'));
     try {
       await mkdir(join(dir, '.github', 'workflows'), { recursive: true });
@@ -240,7 +405,7 @@ describe('workflows', () => {
           '',
         ].join('\n'),
       );
-      const res = await runActionlint(dir, { binary: actionlint });
+      const res = await runActionlint(dir, { binary: actionlint.path });
       expect(res.findings).toEqual([
         expect.objectContaining({
           file: '.github/workflows/bad.yml',

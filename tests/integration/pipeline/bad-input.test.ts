@@ -6,16 +6,18 @@ import { join } from 'node:path';
 import { bumpStage } from '../../../scripts/pipeline/bump-stage.js';
 import {
   SHARED_REGISTRY,
-  addCommits,
-  bareClone,
-  cleanupTemp,
-  git,
-  makeSourceRepo,
   registryTags,
   runPipelineProcess,
   testConfig,
   testContext,
 } from './helpers.js';
+import {
+  addCommits,
+  bareClone,
+  cleanupTemp,
+  gitSync as git,
+  makeSourceRepo,
+} from '../../helpers/git-fixture.js';
 import { registryAnswers } from '../../../scripts/pipeline/registry-server.js';
 
 afterAll(cleanupTemp);

@@ -5,16 +5,15 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readImage } from '../../../gitops/rules/kustomization.js';
 import { bumpStage } from '../../../scripts/pipeline/bump-stage.js';
+import { testConfig, testContext } from './helpers.js';
 import {
   addCommits,
   bareClone,
   cleanupTemp,
-  git,
+  gitSync as git,
   makeSourceRepo,
   tempDir,
-  testConfig,
-  testContext,
-} from './helpers.js';
+} from '../../helpers/git-fixture.js';
 
 afterAll(cleanupTemp);
 

@@ -7,15 +7,14 @@ import { join } from 'node:path';
 import { readImage } from '../../../gitops/rules/kustomization.js';
 import { bumpStage } from '../../../scripts/pipeline/bump-stage.js';
 import { syncLocalRemote } from '../../../scripts/pipeline/gitops-remote.js';
+import { testConfig, testContext } from './helpers.js';
 import {
   addCommits,
   cleanupTemp,
-  git,
+  gitSync as git,
   makeSourceRepo,
   tempDir,
-  testConfig,
-  testContext,
-} from './helpers.js';
+} from '../../helpers/git-fixture.js';
 
 afterAll(cleanupTemp);
 

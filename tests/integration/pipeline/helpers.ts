@@ -3,102 +3,26 @@
  * bare remotes, a dedicated registry and podman API service on loopback, and the pipeline run as a process.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { PipelineConfig } from '../../../scripts/pipeline/defaults.js';
-import { Redactor } from '../../../scripts/pipeline/redact.js';
+import { Redactor } from '../../../gitops/rules/redact.js';
 import type { StageContext } from '../../../scripts/pipeline/stages.js';
-import {
-  freePort,
-  registryAnswers,
-  startRegistry,
-} from '../../../scripts/pipeline/registry-server.js';
+import { freePort, startRegistry } from '../../../scripts/pipeline/registry-server.js';
 import type { RegistryServer } from '../../../scripts/pipeline/registry-server.js';
+import { REPO_ROOT as ROOT, tempDir } from '../../helpers/git-fixture.js';
+import { containerEngineEnv } from '../../../gitops/adapters/container-engine.js';
+import type { Missing } from '../../helpers/real-parts.js';
+import { SHARED_REGISTRY, imageParts, toolMissing } from '../../helpers/real-parts.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const MAIN = join(ROOT, 'scripts/pipeline/main.ts');
 // By absolute URL: the pipeline runs in temporary repositories that have no node_modules of their own.
 export const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-export const PODMAN_SOCKET = '/run/podman/podman.sock';
-export const SHARED_REGISTRY = '127.0.0.1:5000';
+export { SHARED_REGISTRY };
 
 const execFileP = promisify(execFile);
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'dev',
-  GIT_AUTHOR_EMAIL: 'dev@example.com',
-  GIT_COMMITTER_NAME: 'dev',
-  GIT_COMMITTER_EMAIL: 'dev@example.com',
-};
-
-/** Runs git synchronously and returns trimmed stdout. */
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    env: GIT_ENV,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
-
-const dirs: string[] = [];
-/** A temporary folder removed by cleanupTemp(). */
-export function tempDir(prefix = 'pipeline-it-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-/** Removes every folder tempDir made. */
-export function cleanupTemp(): void {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-
-/** A working repository with the project's real deploy/ and overlays/ (plus `extra` paths), one commit. */
-export function makeSourceRepo(extra: string[] = []): string {
-  const work = tempDir('pipeline-src-');
-  git(work, 'init', '--quiet', '--initial-branch=main');
-  for (const p of ['deploy', 'overlays', ...extra]) {
-    cpSync(join(ROOT, p), join(work, p), {
-      recursive: true,
-      filter: (src) => !src.includes('node_modules'),
-    });
-  }
-  writeFileSync(join(work, 'app.txt'), 'v0\n');
-  writeFileSync(join(work, '.gitignore'), '.cache/\nnode_modules/\n');
-  git(work, 'add', '-A');
-  git(work, 'commit', '--quiet', '-m', 'initial');
-  return work;
-}
-
-/** Adds `n` commits changing app.txt (v1, v2, ... after the last one); returns their SHAs oldest first. */
-export function addCommits(work: string, n: number): string[] {
-  const shas: string[] = [];
-  const last = Number(/^v(\d+)/.exec(readFileSync(join(work, 'app.txt'), 'utf8'))?.[1] ?? 0);
-  for (let i = last + 1; i <= last + n; i += 1) {
-    writeFileSync(join(work, 'app.txt'), `v${i}\n`);
-    git(work, 'commit', '--quiet', '-am', `app v${i}`);
-    shas.push(git(work, 'rev-parse', 'HEAD'));
-  }
-  return shas;
-}
-
-/** A bare clone of `work` (the GitOps remote). */
-export function bareClone(work: string): string {
-  const bare = join(tempDir('pipeline-remote-'), 'remote.git');
-  git(tmpdir(), 'clone', '--quiet', '--bare', work, bare);
-  return bare;
-}
 
 /** A PipelineConfig for tests: everything explicit, lint and tests skipped. */
 export function testConfig(repoRoot: string, over: Partial<PipelineConfig> = {}): PipelineConfig {
@@ -139,37 +63,16 @@ export function testContext(
   return { config, env, redactor: new Redactor(), log: (l) => lines.push(l), lines };
 }
 
-/** The engine environment, or why the container tests must skip. */
-export async function engineEnv(): Promise<{ env: NodeJS.ProcessEnv } | { skip: string }> {
-  const env = { ...process.env };
-  if (!env.DOCKER_HOST && existsSync(PODMAN_SOCKET)) {
-    env.DOCKER_HOST = `unix://${PODMAN_SOCKET}`;
-    env.DOCKER_API_VERSION = '1.41';
-  }
-  if (!env.DOCKER_HOST)
-    return {
-      skip: 'no container engine (no DOCKER_HOST, no podman socket): run scripts/ci-env.sh',
-    };
-  try {
-    await execFileP('docker', ['version', '--format', '{{.Server.Version}}'], {
-      env,
-      timeout: 15_000,
-    });
-  } catch (err) {
-    return {
-      skip: `the container engine at ${env.DOCKER_HOST} does not answer: ${(err as Error).message.split('\n')[0]}`,
-    };
-  }
-  for (const bin of ['docker-registry', 'podman']) {
-    try {
-      await execFileP('which', [bin]);
-    } catch {
-      return { skip: `${bin} is not installed: run scripts/ci-env.sh` };
-    }
-  }
-  if (!(await registryAnswers(SHARED_REGISTRY)))
-    return { skip: `no registry on ${SHARED_REGISTRY}: run scripts/ci-env.sh` };
-  return { env };
+/** This process's environment with the container engine found as the pipeline finds it. */
+export const engineEnv = containerEngineEnv();
+
+/** What the container tests need: the engine, the shared registry, podman and docker-registry. */
+export async function containerParts(): Promise<Record<string, Missing>> {
+  return {
+    ...(await imageParts()),
+    podman: toolMissing('podman'),
+    'docker-registry': toolMissing('docker-registry'),
+  };
 }
 
 /**
@@ -285,9 +188,4 @@ export function runPipelineProcess(
       resolvePromise({ code: code ?? 128, stdout, stderr });
     });
   });
-}
-
-/** The files of a commit in a bare repository. */
-export function filesAt(repo: string, rev: string): string[] {
-  return git(repo, 'ls-tree', '-r', '--name-only', rev).split('\n').filter(Boolean);
 }

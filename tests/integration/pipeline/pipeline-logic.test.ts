@@ -8,7 +8,7 @@ import {
   HelpRequested,
   resolveConfig,
 } from '../../../scripts/pipeline/defaults.js';
-import { Redactor, redactorFromEnv } from '../../../scripts/pipeline/redact.js';
+import { Redactor, redactorFromEnv } from '../../../gitops/rules/redact.js';
 import { formatResult, formatTimeline } from '../../../scripts/pipeline/report.js';
 
 const ROOT = '/repo';

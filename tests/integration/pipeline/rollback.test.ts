@@ -7,86 +7,91 @@ import { containerDeployStage } from '../../../scripts/pipeline/deploy-stage.js'
 import { TRAILER, parseTrailers } from '../../../gitops/rules/trailers.js';
 import {
   SHARED_REGISTRY,
-  bareClone,
-  cleanupTemp,
+  containerParts,
   engineEnv,
-  git,
   runPipelineProcess,
   testConfig,
   testContext,
 } from './helpers.js';
+import { bareClone, cleanupTemp, gitSync as git } from '../../helpers/git-fixture.js';
+import { needs } from '../../helpers/real-parts.js';
 
 const repository = `pipeline-it/rollback-${process.pid}`;
 afterAll(async () => {
   cleanupTemp();
 });
 
-test('a bad release is detected, reverted exactly once, and its commit is refused unless forced', async () => {
-  const engine = await engineEnv();
-  if ('skip' in engine) {
-    console.log(`skipped: ${engine.skip}`);
-    return;
-  }
-  const work = serviceRepo();
-  const remote = bareClone(work);
-  const sha = git(work, 'rev-parse', 'HEAD');
-  const env = { ...engine.env, PIPELINE_IMAGE_REPOSITORY: repository };
-  const args = [
-    '--skip-lint',
-    '--skip-tests',
-    '--no-cluster',
-    '--registry',
-    SHARED_REGISTRY,
-    '--remote',
-    remote,
-    '--json',
-  ];
+const withImages = needs(await containerParts());
 
-  const bad = await runPipelineProcess(work, [...args, '--build-arg', 'CORRUPT_MODEL=true'], env);
-  const result = JSON.parse(bad.stdout) as {
-    result: string;
-    bump: { commit: string; status: string };
-    revert: { status: string; commit: string };
-    image: { ref: string };
-    deploy: { reason: string };
-  };
-  expect({ code: bad.code, result: result.result }).toEqual({ code: 3, result: 'rolled-back' });
-  expect(result.bump.status).toBe('committed');
-  expect(result.deploy.reason).toMatch(/exited with 1 before it was ready/);
-  expect(result.revert.status).toBe('reverted');
-  expect(git(remote, 'rev-parse', 'main')).toBe(result.revert.commit);
-  expect(deployedSha(remote)).not.toBe(sha);
+withImages.test(
+  'a bad release is detected, reverted exactly once, and its commit is refused unless forced',
+  async () => {
+    const work = serviceRepo();
+    const remote = bareClone(work);
+    const sha = git(work, 'rev-parse', 'HEAD');
+    const env = { ...engineEnv, PIPELINE_IMAGE_REPOSITORY: repository };
+    const args = [
+      '--skip-lint',
+      '--skip-tests',
+      '--no-cluster',
+      '--registry',
+      SHARED_REGISTRY,
+      '--remote',
+      remote,
+      '--json',
+    ];
 
-  // The same verification again (a re-run, a second watcher): it finds the earlier revert, adds none.
-  const ctx = testContext(testConfig(work, { remote, imageRepository: repository }), engine.env);
-  const again = await containerDeployStage(ctx, {
-    image: result.image.ref,
-    sha,
-    bumpCommit: result.bump.commit,
-  });
-  expect(again.ok).toBe(false);
-  expect(again.revert).toEqual({ status: 'already-reverted', commit: result.revert.commit });
-  const reverts = git(remote, 'log', '--format=%B%x1e', 'main')
-    .split('\x1e')
-    .filter((m) => parseTrailers(m.trim())[TRAILER.reverts] === result.bump.commit);
-  expect(reverts).toHaveLength(1);
-  expect(git(remote, 'rev-parse', 'main')).toBe(result.revert.commit);
+    const bad = await runPipelineProcess(work, [...args, '--build-arg', 'CORRUPT_MODEL=true'], env);
+    const result = JSON.parse(bad.stdout) as {
+      result: string;
+      bump: { commit: string; status: string };
+      revert: { status: string; commit: string };
+      image: { ref: string };
+      deploy: { reason: string };
+    };
+    expect({
+      code: bad.code,
+      result: result.result,
+      stderr: bad.code === 3 ? '' : bad.stderr,
+    }).toEqual({ code: 3, result: 'rolled-back', stderr: '' });
+    expect(result.bump.status).toBe('committed');
+    expect(result.deploy.reason).toMatch(/exited with 1 before it was ready/);
+    expect(result.revert.status).toBe('reverted');
+    expect(git(remote, 'rev-parse', 'main')).toBe(result.revert.commit);
+    expect(deployedSha(remote)).not.toBe(sha);
 
-  // Redeploying the rolled-back commit is refused ...
-  const refused = await runPipelineProcess(work, args, env);
-  expect(refused.code).toBe(1);
-  expect(refused.stderr).toMatch(
-    new RegExp(`source commit ${sha} was rolled back by ${result.revert.commit}`),
-  );
-  expect(git(remote, 'rev-parse', 'main')).toBe(result.revert.commit);
+    // The same verification again (a re-run, a second watcher): it finds the earlier revert, adds none.
+    const ctx = testContext(testConfig(work, { remote, imageRepository: repository }), engineEnv);
+    const again = await containerDeployStage(ctx, {
+      image: result.image.ref,
+      sha,
+      bumpCommit: result.bump.commit,
+    });
+    expect(again.ok).toBe(false);
+    expect(again.revert).toEqual({ status: 'already-reverted', commit: result.revert.commit });
+    const reverts = git(remote, 'log', '--format=%B%x1e', 'main')
+      .split('\x1e')
+      .filter((m) => parseTrailers(m.trim())[TRAILER.reverts] === result.bump.commit);
+    expect(reverts).toHaveLength(1);
+    expect(git(remote, 'rev-parse', 'main')).toBe(result.revert.commit);
 
-  // ... unless forced (here with a good build of the same commit).
-  const forced = await runPipelineProcess(work, [...args, '--force', '--rebuild'], env);
-  const ok = JSON.parse(forced.stdout) as {
-    result: string;
-    deploy: { ok: boolean; label: string };
-  };
-  expect({ code: forced.code, result: ok.result }).toEqual({ code: 0, result: 'deployed' });
-  expect(ok.deploy.label).toBe('setosa');
-  expect(deployedSha(remote)).toBe(sha);
-}, 900_000);
+    // Redeploying the rolled-back commit is refused ...
+    const refused = await runPipelineProcess(work, args, env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(`source commit ${sha} was rolled back by ${result.revert.commit}`),
+    );
+    expect(git(remote, 'rev-parse', 'main')).toBe(result.revert.commit);
+
+    // ... unless forced (here with a good build of the same commit).
+    const forced = await runPipelineProcess(work, [...args, '--force', '--rebuild'], env);
+    const ok = JSON.parse(forced.stdout) as {
+      result: string;
+      deploy: { ok: boolean; label: string };
+    };
+    expect({ code: forced.code, result: ok.result }).toEqual({ code: 0, result: 'deployed' });
+    expect(ok.deploy.label).toBe('setosa');
+    expect(deployedSha(remote)).toBe(sha);
+  },
+  900_000,
+);

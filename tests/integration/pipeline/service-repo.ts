@@ -1,6 +1,6 @@
 /** A temporary source repository holding what the service image builds from, plus the real manifests. */
 import { readImage } from '../../../gitops/rules/kustomization.js';
-import { git, makeSourceRepo } from './helpers.js';
+import { gitSync as git, makeSourceRepo } from '../../helpers/git-fixture.js';
 
 /** The service sources, manifests, lockfile and .dockerignore in a fresh one-commit repository. */
 export function serviceRepo(): string {
@@ -10,6 +10,7 @@ export function serviceRepo(): string {
     '.dockerignore',
     'service',
     'scripts/make-base-images.sh',
+    'scripts/container-engine.sh',
   ]);
 }
 

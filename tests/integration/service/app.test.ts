@@ -214,7 +214,10 @@ describe('Open Inference Protocol v2', () => {
   it.each([
     [{ inputs: [{ ...input, shape: [2, 3] }] }, /shape must be \[N, 4\]/],
     [{ inputs: [{ ...input, datatype: 'INT32' }] }, /datatype must be FP32 or FP64/],
-    [{ inputs: [{ ...input, data: [1, 2, 3] }] }, /has 3 values but shape \[2, 4\] needs 8/],
+    [
+      { inputs: [{ ...input, data: [1, 2, 3] }] },
+      /must be 8 numbers \(flat\) or 2 rows of 4 \(nested\) for shape \[2, 4\], got 3 entries/,
+    ],
     [{ inputs: [] }, /inputs must be an array with one input tensor/],
   ])('rejects %j with 400 and an error object', async (body, message) => {
     const res = await infer(body).expect(400);
@@ -333,11 +336,17 @@ describe('probes, version, metrics, errors', () => {
     expect(lines[1]?.requestId).toBe(generated.headers['x-request-id']);
   });
 
-  it('asks clients to reconnect elsewhere once the server is closing', async () => {
+  it('asks keep-alive clients to reconnect elsewhere from the moment draining starts', async () => {
     const { app, state } = setup();
     const get = () => request(app).get('/healthz').set('connection', 'keep-alive');
     expect((await get()).headers.connection).toBe('keep-alive');
-    state.closing = true;
+    state.draining = true;
     expect((await get()).headers.connection).toBe('close');
+    const score = await request(app)
+      .post('/score')
+      .set('connection', 'keep-alive')
+      .send({ X: SETOSA })
+      .expect(200);
+    expect(score.headers.connection).toBe('close');
   });
 });

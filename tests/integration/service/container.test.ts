@@ -1,34 +1,26 @@
 // The real image: build service/Dockerfile on the local base images (scripts/make-base-images.sh), run it
 // read-only as 65532, probe it, stop it with SIGTERM; build the corrupt-model release and watch it fail.
-// Skips with a printed reason where no container engine answers (see scripts/ci-env.sh).
+// Skips with a printed reason where no container engine answers (CI=true: fails, tests/helpers/real-parts.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import {
+  containerEngineEnv,
+  containerEngineProblem,
+} from '../../../gitops/adapters/container-engine.js';
+import { BASE_IMAGES } from '../../../scripts/pipeline/build-stage.js';
+import { needs } from '../../helpers/real-parts.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
-const BASE_IMAGE = process.env.SCORE_API_BASE_IMAGE ?? 'localhost/node-base:20';
-const BUILD_IMAGE = process.env.SCORE_API_BUILD_IMAGE ?? 'localhost/node-build:20';
-
-function engineProblem(): string | undefined {
-  if (!process.env.DOCKER_HOST)
-    return 'DOCKER_HOST is not set (run scripts/ci-env.sh and export DOCKER_HOST)';
-  const res = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], {
-    encoding: 'utf8',
-    timeout: 15_000,
-  });
-  if (res.error) return `docker CLI unavailable: ${res.error.message}`;
-  if (res.status !== 0)
-    return `no container engine answers at ${process.env.DOCKER_HOST}: ${res.stderr.trim()}`;
-  return undefined;
-}
-
-const problem = engineProblem();
-if (problem) console.log(`container tests skipped: ${problem}`);
-const describeEngine = problem ? describe.skip : describe;
+const BASE_IMAGE = process.env.SCORE_API_BASE_IMAGE ?? BASE_IMAGES.BASE_IMAGE;
+const BUILD_IMAGE = process.env.SCORE_API_BUILD_IMAGE ?? BASE_IMAGES.BUILD_IMAGE;
+const engineEnv = containerEngineEnv();
+const withEngine = needs({ 'container engine': await containerEngineProblem() });
 
 function docker(args: string[], timeout = 60_000): string {
   return execFileSync('docker', args, {
     cwd: root,
+    env: engineEnv,
     encoding: 'utf8',
     timeout,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,7 +52,7 @@ async function until<T>(
   }
 }
 
-describeEngine('the score-api container image', () => {
+withEngine.describe('the score-api container image', () => {
   const id = `${process.pid}-${Date.now()}`;
   const sha = randomBytes(20).toString('hex');
   const image = `localhost/score-api-test:${id}`;
@@ -94,6 +86,7 @@ describeEngine('the score-api container image', () => {
   beforeAll(() => {
     execFileSync('bash', ['scripts/make-base-images.sh'], {
       cwd: root,
+      env: engineEnv,
       stdio: 'ignore',
       timeout: 300_000,
     });
@@ -101,7 +94,8 @@ describeEngine('the score-api container image', () => {
   }, 1_200_000);
 
   afterAll(() => {
-    for (const name of containers) spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
+    for (const name of containers)
+      spawnSync('docker', ['rm', '-f', name], { env: engineEnv, stdio: 'ignore' });
     // The images are removed after all test files (tests/remove-test-images.js): removing them now
     // could prune cached layers that another file's build of the same Dockerfile is using.
   }, 120_000);
@@ -199,6 +193,7 @@ describeEngine('the score-api container image', () => {
       ],
       {
         encoding: 'utf8',
+        env: engineEnv,
         timeout: 60_000,
       },
     );

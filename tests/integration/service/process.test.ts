@@ -1,92 +1,27 @@
-// The real service process (the esbuild bundle the image runs): SIGTERM drain with an in-flight
+// The real service process (the esbuild bundle the image runs, on the image's Node 24): SIGTERM drain with an in-flight
 // request, and the one-line non-zero exit of a bad release (missing/corrupt model, bad config).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  bundleService,
+  listening,
+  rawConnection,
+  startService,
+  waitFor,
+} from './service-process.js';
 
-const root = new URL('../../../', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'score-api-process-'));
 const bundle = join(work, 'bundle');
+const start = (env: Record<string, string>) => startService(bundle, env);
 
-beforeAll(() => {
-  const res = spawnSync(process.execPath, ['service/scripts/bundle.mjs', '--out', bundle], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (res.status !== 0) throw new Error(`bundle failed: ${res.stderr}`);
-});
-
-interface Running {
-  child: ChildProcess;
-  lines: () => Record<string, unknown>[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
-
-function start(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [join(bundle, 'main.mjs')], {
-    cwd: work,
-    env: {
-      PATH: process.env.PATH ?? '',
-      MODEL_PATH: join(bundle, 'model/model.json'),
-      PORT: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const lines = () =>
-    out
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { child, lines, exited, stderr: () => err };
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Opens a raw HTTP/1.1 connection, so a request can be left half-sent. */
-function rawConnection(
-  port: number,
-): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = '';
-    socket.on('data', (c) => (data += c.toString()));
-    const closed = new Promise<void>((r) => socket.on('close', () => r()));
-    socket.once('connect', () => resolve({ socket, received: () => data, closed }));
-    socket.once('error', reject);
-  });
-}
+beforeAll(() => bundleService(bundle));
 
 describe('graceful shutdown of the real process', () => {
   it('fails readiness at once, serves through the drain delay, finishes the in-flight request, exits 0', async () => {
     const svc = start({ DRAIN_DELAY_MS: '1000', LOG_LEVEL: 'info' });
     try {
-      const listening = await waitFor('listening line', () =>
-        svc.lines().find((l) => l.msg === 'listening'),
-      );
-      const port = listening.port as number;
+      const port = await listening(svc);
       const base = `http://127.0.0.1:${port}`;
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
@@ -109,13 +44,15 @@ describe('graceful shutdown of the real process', () => {
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ status: 'draining', error: 'not ready' });
-      // Still serving during the drain delay: the load balancer has not caught up yet.
+      // Still serving during the drain delay (the load balancer has not caught up yet), but asking
+      // keep-alive clients to reconnect, which takes them to a pod that is not draining.
       const during = await fetch(`${base}/score`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
       });
       expect(during.status).toBe(200);
+      expect(during.headers.get('connection')).toBe('close');
 
       // After the drain delay the listener is closed: new connections are refused ...
       await new Promise((r) => setTimeout(r, 1400));
@@ -141,7 +78,7 @@ describe('graceful shutdown of the real process', () => {
   it('exits 0 on SIGINT too', async () => {
     const svc = start({ DRAIN_DELAY_MS: '0' });
     try {
-      await waitFor('listening line', () => svc.lines().find((l) => l.msg === 'listening'));
+      await listening(svc);
       svc.child.kill('SIGINT');
       expect(await svc.exited).toEqual({ code: 0, signal: null });
     } finally {
@@ -176,12 +113,7 @@ describe('a bad release exits non-zero with one clear log line', () => {
 
   it('corrupt (truncated) model file, as the CORRUPT_MODEL=true bundle writes it', async () => {
     const corrupt = join(work, 'corrupt');
-    const res = spawnSync(process.execPath, ['service/scripts/bundle.mjs', '--out', corrupt], {
-      cwd: root,
-      env: { ...process.env, CORRUPT_MODEL: 'true' },
-      encoding: 'utf8',
-    });
-    expect(res.status).toBe(0);
+    bundleService(corrupt, { CORRUPT_MODEL: 'true' });
     const modelPath = join(corrupt, 'model/model.json');
     expect(() => JSON.parse(readFileSync(modelPath, 'utf8'))).toThrow();
     const { result, lines } = await failing({ MODEL_PATH: modelPath });

@@ -77,7 +77,7 @@ describe('ActionInputs', () => {
   test('sha takes GITHUB_SHA when empty and rejects short or uppercase SHAs', () => {
     expect(inputs({}, { GITHUB_SHA: SHA }).sha('sha', { env: 'GITHUB_SHA' })).toBe(SHA);
     expect(inputErrorOf(() => inputs({ sha: 'abc1234' }).sha('sha')).message).toContain(
-      '40-character',
+      '40 lowercase hex',
     );
     expect(inputErrorOf(() => inputs({ sha: SHA.toUpperCase() }).sha('sha')).input).toBe('sha');
   });

@@ -10,7 +10,7 @@ import { verifyRolloutAction } from '../../../actions/verify-rollout/src/main.js
 import type { VerifyDeps } from '../../../actions/verify-rollout/src/main.js';
 import { runAction } from '../../../gitops/action/runtime.js';
 import type { ActionRuntime } from '../../../gitops/action/runtime.js';
-import type { KubeClient } from '../../../gitops/adapters/kube.js';
+import type { KubeClient } from '../../../gitops/adapters/kube-api.js';
 import { recordingRuntime } from './recording-runtime.js';
 
 const SHA = 'f'.repeat(40);
@@ -57,7 +57,7 @@ describe('build-push', () => {
       'image: expected an image repository without tag or digest',
     ],
     ['image', { image: '' }, 'image: is required'],
-    ['sha', { sha: 'abc' }, 'sha: expected a full 40-character'],
+    ['sha', { sha: 'abc' }, "sha: 'abc' is not a full commit SHA"],
     ['context', { context: 'nope' }, 'context: expected a directory'],
     ['dockerfile', { dockerfile: 'Missing.Dockerfile' }, 'dockerfile: expected a Dockerfile'],
     ['build-args', { 'build-args': 'BASE_IMAGE' }, 'build-args: line 1: expected KEY=VALUE'],
@@ -140,15 +140,19 @@ describe('bump-overlay', () => {
     [
       'overlay',
       { overlay: 'overlays/prod' },
-      "overlay: expected a Kustomize overlay directory, 'overlays/prod'",
+      "overlay: 'overlays/prod' is not a directory in the repository",
     ],
     ['overlay', { overlay: '../x' }, 'overlay: expected a path relative to the repository root'],
     ['image', { image: 'score-api@sha256:abc' }, 'image: '],
     ['digest', { digest: '' }, 'digest: is required'],
-    ['digest', { digest: 'sha256:XYZ' }, 'digest: expected an image digest'],
-    ['tag', { tag: '.bad' }, 'tag: expected an image tag'],
-    ['source-commit', { 'source-commit': 'HEAD' }, 'source-commit: expected a full 40-character'],
-    ['branch', { branch: '-delete' }, "branch: expected a branch name, got '-delete'"],
+    ['digest', { digest: 'sha256:XYZ' }, "digest: 'sha256:XYZ' is not a digest"],
+    ['tag', { tag: '.bad' }, "tag: '.bad' is not a valid tag"],
+    [
+      'source-commit',
+      { 'source-commit': 'HEAD' },
+      "source-commit: 'HEAD' is not a full commit SHA",
+    ],
+    ['branch', { branch: '-delete' }, "branch: '-delete' is not a valid branch name"],
     ['max-attempts', { 'max-attempts': '0' }, 'max-attempts: expected at least 1, got 0'],
     [
       'repository-path',
@@ -208,6 +212,10 @@ describe('bump-overlay', () => {
         pushed: true,
         attempts: 1,
         message: 'pinned',
+        ref: `127.0.0.1:5000/score-api:${SHA}@${DIGEST}`,
+        environment: 'minikube',
+        overlay: 'overlays/minikube',
+        file: 'overlays/minikube/kustomization.yaml',
         previous: { name: 'score-api', newTag: 'old', digest: `sha256:${'0'.repeat(64)}` },
       };
     });
@@ -233,7 +241,11 @@ describe('promote', () => {
     'repository-path': ws,
   };
   test.each([
-    ['from', { from: 'overlays/none' }, 'from: expected a Kustomize overlay directory'],
+    [
+      'from',
+      { from: 'overlays/none' },
+      "from: 'overlays/none' is not a directory in the repository",
+    ],
     ['to', { to: 'overlays/minikube' }, "to: must differ from 'from'"],
     ['token', { token: '' }, 'token: is required when open-pr is true'],
     ['repository', { repository: 'o/r/x' }, "repository: expected owner/repo, got 'o/r/x'"],
@@ -309,7 +321,7 @@ describe('verify-rollout', () => {
       "app: expected a DNS-1123 name (a-z, 0-9, -, .), got 'Score_API'",
     ],
     ['revision', { revision: '' }, 'revision: is required'],
-    ['revision', { revision: 'main' }, 'revision: expected a full 40-character'],
+    ['revision', { revision: 'main' }, "revision: 'main' is not a full commit SHA"],
     ['namespace', { namespace: 'a.b' }, 'namespace: expected a DNS-1123 label'],
     ['timeout', { timeout: '0' }, 'timeout: expected at least 1 seconds, got 0'],
     ['rollback', { rollback: 'sure' }, "rollback: expected true or false, got 'sure'"],

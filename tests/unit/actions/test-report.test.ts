@@ -136,13 +136,25 @@ describe('parseJunitXml', () => {
     });
   });
 
+  test('decodes entities once and keeps CDATA as written', () => {
+    const report = parseJunitXml(
+      `<testsuite><testcase classname="ui" name="renders &amp;lt;div&amp;gt; &amp; &#x3C;p&#62;">` +
+        `<failure message="got &amp;amp;"><![CDATA[raw <b>&amp;</b> kept]]> then &amp;lt;i&amp;gt;</failure>` +
+        `</testcase></testsuite>`,
+    );
+    expect(report.failures[0]).toMatchObject({
+      name: 'ui renders &lt;div&gt; & <p>',
+      message: 'got &amp;\nraw <b>&amp;</b> kept then &lt;i&gt;',
+    });
+  });
+
   test('a single <testsuite> root works too', () => {
     expect(parseJunitXml('<testsuite><testcase name="a"/></testsuite>').passed).toBe(1);
   });
 
   test('rejects malformed XML and non-JUnit roots', () => {
     expect(() => parseXml('<a><b></a>', 'r.xml')).toThrow(/r.xml: is not well-formed XML/);
-    expect(() => parseXml('<a>', 'r.xml')).toThrow(/never closed/);
+    expect(() => parseXml('<a>', 'r.xml')).toThrow(/r.xml: is not well-formed XML.*'a'/);
     expect(() => parseJunitXml('<html></html>', { file: 'r.xml' })).toThrow(/not a JUnit report/);
   });
 });

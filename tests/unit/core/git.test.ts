@@ -1,4 +1,5 @@
-import { isGitUrl, maskCredentials, GitError } from '../../../gitops/adapters/git.js';
+import { isGitUrl, GitError } from '../../../gitops/adapters/git.js';
+import { maskCredentials } from '../../../gitops/rules/redact.js';
 
 describe('maskCredentials', () => {
   it('hides the userinfo of URLs wherever they appear', () => {

@@ -1,12 +1,12 @@
 import { InputError } from '../../../gitops/errors.js';
 import {
   formatImageRef,
-  isCommitSha,
   isDigest,
   isValidTag,
   parseImageRef,
 } from '../../../gitops/rules/image-ref.js';
 import type { ImageRef } from '../../../gitops/rules/image-ref.js';
+import { isCommitSha } from '../../../gitops/rules/names.js';
 
 const D = `sha256:${'0123456789abcdef'.repeat(4)}`;
 

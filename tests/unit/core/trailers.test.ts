@@ -30,6 +30,7 @@ describe('bump messages', () => {
       [TRAILER.sourceCommit]: SHA,
       [TRAILER.digest]: DIGEST,
       [TRAILER.image]: `127.0.0.1:5000/score-api:${SHA}@${DIGEST}`,
+      [TRAILER.imageName]: 'score-api',
       [TRAILER.environment]: 'minikube',
       [TRAILER.overlay]: 'overlays/minikube',
       [TRAILER.action]: 'bump',

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { verifyRollout } from '../../../gitops/flows/verify.js';
 import type { Clock } from '../../../gitops/flows/verify.js';
-import type { KubeClient } from '../../../gitops/adapters/kube.js';
-import { KubeApiError } from '../../../gitops/adapters/kube.js';
+import type { KubeClient } from '../../../gitops/adapters/kube-api.js';
+import { KubeApiError } from '../../../gitops/adapters/kube-api.js';
 import { InputError } from '../../../gitops/errors.js';
 import type { RevertOptions, RevertResult } from '../../../gitops/flows/revert.js';
 

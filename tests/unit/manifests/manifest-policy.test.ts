@@ -3,6 +3,12 @@ import type { K8sObject } from '../../../gitops/lint/manifest-objects.js';
 import { splitImage, pathFromPointer } from '../../../gitops/lint/manifest-objects.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
+// What Pod Security `restricted` asks of every container, besides running as non-root.
+const RESTRICTED = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
 
 function goodContainer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -14,11 +20,7 @@ function goodContainer(overrides: Record<string, unknown> = {}): Record<string, 
       requests: { cpu: '100m', memory: '128Mi' },
       limits: { cpu: '500m', memory: '256Mi' },
     },
-    securityContext: {
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-    },
+    securityContext: { ...RESTRICTED, runAsNonRoot: true, readOnlyRootFilesystem: true },
     ...overrides,
   };
 }
@@ -37,19 +39,19 @@ function deployment(
   };
 }
 
-const rules = (obj: K8sObject, requireDigest = true) =>
-  checkObjectPolicy(obj, { requireDigest }).map((v) => v.rule);
+const rules = (obj: K8sObject, deployed = true) =>
+  checkObjectPolicy(obj, { deployed }).map((v) => v.rule);
 
 describe('manifest policy', () => {
   it('accepts a hardened, probed, pinned container', () => {
-    expect(checkObjectPolicy(deployment([goodContainer()]), { requireDigest: true })).toEqual([]);
+    expect(checkObjectPolicy(deployment([goodContainer()]), { deployed: true })).toEqual([]);
   });
 
   it('reports a missing readiness probe at the container, matched by name', () => {
     const c = goodContainer();
     delete c.readinessProbe;
     const [v] = checkObjectPolicy(deployment([goodContainer({ name: 'sidecar' }), c]), {
-      requireDigest: true,
+      deployed: true,
     });
     expect(v).toMatchObject({
       rule: 'probes/readiness',
@@ -90,32 +92,30 @@ describe('manifest policy', () => {
 
   it('takes runAsNonRoot from the pod unless the container overrides it', () => {
     const inherit = goodContainer({
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+      securityContext: { ...RESTRICTED, readOnlyRootFilesystem: true },
     });
     expect(rules(deployment([inherit], { runAsNonRoot: true }))).toEqual([]);
     expect(rules(deployment([inherit]))).toEqual(['security/run-as-non-root']);
     const override = goodContainer({
-      securityContext: {
-        runAsNonRoot: false,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-      },
+      securityContext: { ...RESTRICTED, runAsNonRoot: false, readOnlyRootFilesystem: true },
     });
     const [v] = checkObjectPolicy(deployment([override], { runAsNonRoot: true }), {
-      requireDigest: true,
+      deployed: true,
     });
     expect(v?.rule).toBe('security/run-as-non-root');
     expect(v?.path.at(-1)).toBe('runAsNonRoot');
   });
 
-  it('warns about privilege escalation and a writable root filesystem', () => {
+  it('warns about a writable root filesystem and refuses what Pod Security restricted refuses', () => {
     const v = checkObjectPolicy(
       deployment([goodContainer({ securityContext: { runAsNonRoot: true } })]),
-      { requireDigest: true },
+      { deployed: true },
     );
     expect(v.map((x) => [x.rule, x.severity])).toEqual([
-      ['security/privilege-escalation', 'warning'],
       ['security/read-only-root-filesystem', 'warning'],
+      ['security/privilege-escalation', 'error'],
+      ['security/seccomp', 'error'],
+      ['security/capabilities', 'error'],
     ]);
   });
 
@@ -136,7 +136,7 @@ describe('manifest policy', () => {
       'image/digest',
     ]);
     const [v] = checkObjectPolicy(deployment([goodContainer({ image: 'app:latest' })]), {
-      requireDigest: false,
+      deployed: false,
     });
     expect(v).toMatchObject({
       image: 'app:latest',
@@ -147,7 +147,7 @@ describe('manifest policy', () => {
   it('ignores objects without pod templates', () => {
     expect(
       checkPolicy([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: {} }], {
-        requireDigest: true,
+        deployed: true,
       }),
     ).toEqual([]);
   });

@@ -134,12 +134,30 @@ describe('overlays', () => {
 describe('argocd/', () => {
   const project = load('argocd/project.yaml');
 
-  it('bootstraps the project and one Application per environment', () => {
+  it('bootstraps the namespace, the project, one Application per environment and the verify identity', () => {
     expect(load('argocd/kustomization.yaml').resources).toEqual([
+      'namespace.yaml',
       'project.yaml',
       'application-minikube.yaml',
       'application-gke.yaml',
+      'verify-access',
     ]);
+  });
+
+  it('creates the namespace under Pod Security restricted, and the project may touch no namespace', () => {
+    const ns = load('argocd/namespace.yaml');
+    for (const mode of ['enforce', 'audit', 'warn'])
+      expect(ns.metadata.labels[`pod-security.kubernetes.io/${mode}`]).toBe('restricted');
+    expect(project.spec.clusterResourceWhitelist).toEqual([]);
+    const kinds = project.spec.namespaceResourceWhitelist.map((e: Any) => `${e.group}/${e.kind}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'networking.k8s.io/NetworkPolicy',
+        'networking.gke.io/ManagedCertificate',
+        'networking.gke.io/FrontendConfig',
+      ]),
+    );
+    expect(kinds.filter((k: string) => k.startsWith('rbac.'))).toEqual([]);
   });
 
   it('allows only this repository and the two destinations', () => {
@@ -148,7 +166,7 @@ describe('argocd/', () => {
   });
 
   it.each(['minikube', 'gke'])(
-    '%s syncs automatically with prune, selfHeal, CreateNamespace and backoff retry',
+    '%s syncs automatically with prune, selfHeal and backoff retry into the bootstrapped namespace',
     (env) => {
       const app = load(`argocd/application-${env}.yaml`);
       expect(app.spec.project).toBe(project.metadata.name);
@@ -159,7 +177,9 @@ describe('argocd/', () => {
       });
       expect(project.spec.destinations).toContainEqual(app.spec.destination);
       expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
-      expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+      // The project may not create namespaces (argocd/namespace.yaml says why).
+      expect(app.spec.syncPolicy.syncOptions).not.toContain('CreateNamespace=true');
+      expect(app.spec.destination.namespace).toBe(load('argocd/namespace.yaml').metadata.name);
       expect(app.spec.syncPolicy.retry.limit).toBeGreaterThan(0);
       expect(app.spec.syncPolicy.retry.backoff).toMatchObject({
         duration: expect.any(String),
@@ -332,6 +352,9 @@ describe('workflows', () => {
       expect(a.with).not.toHaveProperty('credentials_json');
     }
     const gke = promote.jobs['verify-gke'];
+    expect(gke.permissions['id-token']).toBe('write');
+    // Google Cloud access is scoped to the gke environment (branch policy: main).
+    expect(promote.jobs.promote.environment).toBe('gke');
     expect(gke.environment).toBe('gke');
     // verify (600 s) plus the recovery after a revert (600 s) fit in the job's timeout.
     expect(gke['timeout-minutes']).toBeGreaterThanOrEqual(25);

@@ -32,6 +32,13 @@ const tiny = (): ModelArtifact => ({
   metrics: {},
 });
 
+/** predict() that must succeed. */
+function predictOk(model: Model, data: number[], rows: number) {
+  const p = model.predict(data, rows);
+  if (!p.ok) throw new Error(`unexpected overflow at row ${p.row}`);
+  return p;
+}
+
 describe('Model.predict', () => {
   it('equals softmax(W standardize(x) + b) with the scaler folded into the weights', () => {
     const artifact = tiny();
@@ -41,7 +48,7 @@ describe('Model.predict', () => {
       [-1, 0.5],
       [100, -40],
     ];
-    const { labels, probabilities } = model.predict(rows.flat(), rows.length);
+    const { labels, probabilities } = predictOk(model, rows.flat(), rows.length);
     rows.forEach((row, r) => {
       const expected = predictProbabilities(
         { weights: artifact.parameters.weights, bias: artifact.parameters.bias },
@@ -55,11 +62,35 @@ describe('Model.predict', () => {
 
   it('classifies textbook rows of each species with the committed model', () => {
     const model = new Model(committed);
-    const { labels } = model.predict(
+    const { labels } = predictOk(
+      model,
       [5.1, 3.5, 1.4, 0.2, 7.0, 3.2, 4.7, 1.4, 6.3, 3.3, 6.0, 2.5],
       3,
     );
     expect(labels).toEqual(['setosa', 'versicolor', 'virginica']);
+  });
+
+  it('gives finite probabilities summing to 1 for huge but finite logits (log-sum-exp)', () => {
+    const model = new Model(committed);
+    for (const row of [
+      [1e300, 1e300, 1e300, 1e300],
+      [1e300, -1e300, 1e300, -1e300],
+      [-1e250, 5e249, 0, 3],
+      [1e-300, 0, -0, 5e-324],
+    ]) {
+      const { labels, probabilities } = predictOk(model, row, 1);
+      const p = Array.from(probabilities);
+      expect(p.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)).toBe(true);
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      expect(labels[0]).toBe(committed.classes[p.indexOf(Math.max(...p))]);
+    }
+  });
+
+  it('refuses a row whose logits overflow, naming the row and class, instead of answering NaN', () => {
+    const model = new Model(committed);
+    const rows = [5.1, 3.5, 1.4, 0.2, 1e308, 1e308, 1e308, 1e308];
+    expect(model.predict(rows, 2)).toEqual({ ok: false, row: 1, className: 'setosa' });
+    expect(model.predict([1e308, -1e308, 1e308, -1e308], 1)).toMatchObject({ ok: false, row: 0 });
   });
 });
 

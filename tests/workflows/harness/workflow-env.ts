@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { makeFakeApp } from '../../fakes/fake-github-app.js';
 import type { FakeApp } from '../../fakes/fake-github-app.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
@@ -18,21 +18,17 @@ import {
   refreshApp,
   registerCluster,
 } from '../../e2e/cluster/gitops-env.js';
-import {
-  CLUSTER_SCRIPTS,
-  REPO_ROOT,
-  kubectl,
-  readVersions,
-  waitFor,
-} from '../../e2e/cluster/harness.js';
+import { CLUSTER_SCRIPTS, REPO_ROOT, kubectl, waitFor } from '../../e2e/cluster/harness.js';
 import type { ClusterHandle } from '../../e2e/cluster/harness.js';
 import { isSyncedTo } from '../../../gitops/rules/argocd-status.js';
 import type { Delivery } from './delivery.js';
 import type { RepoInfo } from './events.js';
 import { startGkeStandIn } from './gke-stand-in.js';
 import type { GkeStandIn } from './gke-stand-in.js';
-import { ensureNode, seedBaseImages } from './runner.js';
-import { cleanupTemp, startPodmanService } from '../../integration/pipeline/helpers.js';
+import { seedBaseImages } from './runner.js';
+import { node24 } from '../../helpers/node24.js';
+import { startPodmanService } from '../../integration/pipeline/helpers.js';
+import { cleanupTemp } from '../../helpers/git-fixture.js';
 
 export const OWNER = 'acme';
 export const REPO = 'score-api-gitops';
@@ -62,6 +58,7 @@ export interface WorkflowEnv {
   /** A developer's clone: source commits and hand-made reverts are made here and pushed to main. */
   work: string;
   tmp: string;
+  /** The directory of the Node 24 the runner runs actions and steps with (tools/node24), first on PATH. */
   node24Bin: string;
   /** The runner's container engine: a podman Docker API that pushes to localhost:5000 over HTTP. */
   dockerHost: string;
@@ -72,33 +69,6 @@ export interface WorkflowEnv {
   log: (line: string) => void;
   /** Every delivery so far, in order (for the file's summary). */
   deliveries: Delivery[];
-}
-
-/**
- * Whether the e2e cluster has a real kubelet node (pods run the image), not only kwok's fake ones:
- * asked of the running cluster when there is one, else what up.sh will start (kwok while
- * versions.env names a kwok version). E2E_REAL_NODE=0/1 overrides.
- */
-export function realNodeExpected(): boolean {
-  if (process.env.E2E_REAL_NODE) return process.env.E2E_REAL_NODE === '1';
-  const dir = process.env.E2E_CLUSTER_DIR ?? '/tmp/gitops-e2e-cluster';
-  if (existsSync(join(dir, 'kubeconfig')) && existsSync(join(dir, 'pids', 'kube-apiserver.pid'))) {
-    try {
-      const nodes = JSON.parse(
-        execFileSync('kubectl', ['get', 'nodes', '-o', 'json'], {
-          env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig') },
-          encoding: 'utf8',
-          timeout: 15_000,
-          stdio: ['ignore', 'pipe', 'ignore'],
-        }),
-      ) as { items: { metadata: { annotations?: Record<string, string> } }[] };
-      return nodes.items.some((n) => n.metadata.annotations?.['kwok.x-k8s.io/node'] !== 'fake');
-    } catch (err) {
-      // A stale state dir (the cluster is down): decide as for a cluster up.sh will start.
-      process.stderr.write(`realNodeExpected: ${String(err).split('\n')[0]}\n`);
-    }
-  }
-  return readVersions().KWOK_VERSION === undefined;
 }
 
 /** Runs git with a fixed identity (a developer's); returns trimmed stdout. */
@@ -279,7 +249,8 @@ export async function setupWorkflowEnv(
     `GKE stand-in at ${gke.url} (context ${gke.context}: namespace score-api = ${GKE.namespace})`,
   );
   seedBaseImages(log);
-  const node24Bin = await ensureNode(24, join(REPO_ROOT, '.cache'));
+  // GitHub runs `runs.using: node24` actions on Node 24; act in host mode runs `node` from PATH.
+  const node24Bin = dirname(node24());
   await bootstrapArgo(cluster, argoRepoUrl, initialCommit, log);
   // Last: a podman service outlives this process unless stopped (disposeWorkflowEnv).
   // minikube's registry addon is http://localhost:5000; Docker allows plain HTTP to localhost,

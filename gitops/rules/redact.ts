@@ -1,4 +1,9 @@
-/** Keeps secrets (registry passwords, tokens) out of every line the pipeline prints or returns. */
+/** Keeps secrets (registry passwords, tokens, credentials in URLs) out of every line that is printed or returned. */
+
+/** Replaces the userinfo of URLs (https://user:token@host) so a token never reaches a log or an error. */
+export function maskCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+}
 
 // Environment variables whose values are credentials, by name; their values are masked wherever they appear.
 const SECRET_NAME = /(PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|API_KEY|AUTH)/i;
@@ -21,8 +26,11 @@ export class Redactor {
     for (const s of [...this.secrets].sort((a, b) => b.length - a.length))
       out = out.split(s).join('***');
     // URLs with userinfo (https://user:token@host) are masked even when the secret was never registered.
-    return out.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+    return maskCredentials(out);
   }
+
+  /** apply as a free function, for a process runner's `mask` option. */
+  readonly mask = (text: string): string => this.apply(text);
 }
 
 /** A Redactor holding the values of every credential-like variable in `env`. */

@@ -1,0 +1,3 @@
+module gitops.local/e2e-cluster/pause
+
+go 1.24.0
