@@ -1,8 +1,10 @@
 // act applies no `on:` filters, so this checks them apart: for each push the workflow flows make
 // (tests/workflows/harness/flows.ts), the committed workflows' filters start or skip each workflow
 // by GitHub's rules (branches, paths, paths-ignore, types, workflows; GitHub's glob dialect).
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../e2e/cluster/harness.js';
 import { FLOW_PUSHES } from './harness/flows.js';
@@ -125,6 +127,17 @@ describe("the committed workflows' on: filters, for the flows' pushes", () => {
     expect(started(push(FLOW_PUSHES.promotionMerge))).toEqual(['promote.yml']);
   });
 
+  it('a hand edit of an overlay is verified like a release: minikube by deploy.yml, gke by promote.yml', () => {
+    const edit = (env: string) =>
+      push({ ref: 'refs/heads/main', files: [`overlays/${env}/kustomization.yaml`] });
+    expect(started(edit('minikube'))).toEqual(['deploy.yml']);
+    expect(started(edit('gke'))).toEqual(['promote.yml']);
+    // A deploy/ change reaches minikube through a source run (paths-ignore does not skip it).
+    expect(started(push({ ref: 'refs/heads/main', files: ['deploy/deployment.yaml'] }))).toEqual([
+      'deploy.yml',
+    ]);
+  });
+
   it('a docs-only push starts nothing', () => {
     expect(started(push(FLOW_PUSHES.docsOnly))).toEqual([]);
   });
@@ -160,5 +173,113 @@ describe("the committed workflows' on: filters, for the flows' pushes", () => {
       'e2e.yml',
       'promote.yml',
     ]);
+  });
+});
+
+// The fast path: deploy.yml's first job classifies a push as `overlays` (every changed file under
+// overlays/: manifest checks and verify only) or `source` (CI, image build, bump). Its committed
+// script runs here with bash on real commits, with the variables the workflow gives it.
+describe("deploy.yml's classify step (the fast path), run on real commits", () => {
+  const deploy = parse(readFileSync(join(dir, 'deploy.yml'), 'utf8')) as {
+    jobs: { changes: { steps: { id?: string; run?: string }[] } };
+  };
+  const script = deploy.jobs.changes.steps.find((s) => s.id === 'classify')?.run ?? '';
+  let repo = '';
+  const commits: Record<string, string> = {};
+  const g = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+    }).trim();
+  const commit = (name: string, files: Record<string, string>): void => {
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(repo, f)), { recursive: true });
+      writeFileSync(join(repo, f), text);
+    }
+    g('add', '-A');
+    g('commit', '--quiet', '-m', name);
+    commits[name] = g('rev-parse', 'HEAD');
+  };
+
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), 'classify-'));
+    g('init', '--quiet', '--initial-branch=main');
+    commit('base', { 'service/src/main.ts': '1\n', 'overlays/minikube/kustomization.yaml': '1\n' });
+    commit('bump', { 'overlays/minikube/kustomization.yaml': '2\n' });
+    commit('hand edit of both overlays', {
+      'overlays/minikube/kustomization.yaml': '3\n',
+      'overlays/gke/kustomization.yaml': '3\n',
+    });
+    commit('source', { 'service/src/main.ts': '2\n' });
+    commit('docs and overlay', {
+      'docs/troubleshooting.md': 'x\n',
+      'overlays/minikube/kustomization.yaml': '4\n',
+    });
+  });
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  /** Runs the step at main's tip; its outputs, or its ::error:: line when it fails. */
+  function classify(vars: Record<string, string>): Record<string, string> {
+    const out = join(repo, '..', `${repo.split('/').pop()}-output`);
+    writeFileSync(out, '');
+    const env = {
+      PATH: process.env.PATH ?? '',
+      GITHUB_OUTPUT: out,
+      EVENT: 'push',
+      REF: 'refs/heads/main',
+      BEFORE: '',
+      AFTER: g('rev-parse', 'HEAD'),
+      INPUT_SHA: '',
+      INPUT_FORCE: '',
+      ...vars,
+    };
+    let failed: string | undefined;
+    try {
+      execFileSync('bash', ['-c', script], { cwd: repo, env, encoding: 'utf8' });
+    } catch (err) {
+      const stdout = String((err as { stdout?: string }).stdout ?? '');
+      failed = /::error::(.*)/.exec(stdout)?.[1] ?? stdout;
+    }
+    const text = readFileSync(out, 'utf8');
+    rmSync(out);
+    if (failed !== undefined) return { error: failed };
+    return Object.fromEntries(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('=', 2)),
+    );
+  }
+  const pushed = (before: string, after: string) =>
+    classify({ BEFORE: commits[before]!, AFTER: commits[after]! });
+
+  it('a push that changes only overlays/ takes the fast path', () => {
+    expect(pushed('base', 'bump')).toEqual({ kind: 'overlays', sha: commits.bump, force: 'false' });
+    expect(pushed('bump', 'hand edit of both overlays').kind).toBe('overlays');
+  });
+
+  it('anything else outside overlays/ in the same push, or an unknown before, is a source change', () => {
+    expect(pushed('hand edit of both overlays', 'source')).toMatchObject({ kind: 'source' });
+    expect(pushed('base', 'source')).toMatchObject({ kind: 'source', sha: commits.source });
+    expect(pushed('source', 'docs and overlay').kind).toBe('source');
+    // A new branch (GitHub sends zeros) or a before the clone lacks (a force push).
+    expect(classify({ BEFORE: '0'.repeat(40), AFTER: commits.bump! }).kind).toBe('source');
+    expect(classify({ BEFORE: 'f'.repeat(40), AFTER: commits.bump! }).kind).toBe('source');
+  });
+
+  it('workflow_dispatch deploys a commit of main, with force only when asked', () => {
+    const dispatch = (vars: Record<string, string>) =>
+      classify({ EVENT: 'workflow_dispatch', ...vars });
+    expect(dispatch({})).toEqual({ kind: 'source', sha: g('rev-parse', 'HEAD'), force: 'false' });
+    expect(dispatch({ INPUT_SHA: commits.source!, INPUT_FORCE: 'true' })).toEqual({
+      kind: 'source',
+      sha: commits.source,
+      force: 'true',
+    });
+    expect(dispatch({ INPUT_SHA: 'abc' }).error).toMatch(/^input sha: expected a full 40-hex/);
+    expect(dispatch({ INPUT_SHA: 'f'.repeat(40) }).error).toMatch(
+      /not a commit in the history of main/,
+    );
+    expect(dispatch({ REF: 'refs/heads/feature' }).error).toMatch(/main only/);
   });
 });

@@ -31,12 +31,14 @@ import { needs } from '../../helpers/real-parts.js';
 import {
   EXITS_UNDER_KUBERNETES,
   deploySource,
+  expectConclusion,
   formatFlow,
   handRevert,
   jobResults,
   message,
   promoteAndMerge,
   redeploy,
+  runOf,
   trailersOf,
 } from '../harness/flows.js';
 import { findRollback } from '../../../gitops/flows/bump.js';
@@ -129,7 +131,7 @@ flows.describe('the workflows, run by act', () => {
 
     // GitHub's filters start deploy.yml only (ci.yml ignores main, promote.yml watches overlays/gke).
     expect(a.push.decisions.filter((d) => d.runs).map((d) => d.file)).toEqual(['deploy.yml']);
-    expect(a.deploy.conclusion).toBe('success');
+    expectConclusion(a.deploy, 'success');
     expect(jobResults(a.deploy)).toMatchObject({
       changes: 'success',
       'ci/lint': 'success',
@@ -198,9 +200,9 @@ flows.describe('the workflows, run by act', () => {
     );
 
     // workflow_run(deploy, success) starts promote.yml; its promote job runs, verify-gke does not.
-    const promote = p.promoteRun.runs.find((r) => r.file === 'promote.yml');
-    expect(promote?.conclusion).toBe('success');
-    expect(jobResults(promote!)).toEqual({ promote: 'success', 'verify-gke': 'skipped' });
+    const promote = runOf(p.promoteRun, 'promote.yml');
+    expectConclusion(promote, 'success');
+    expect(jobResults(promote)).toEqual({ promote: 'success', 'verify-gke': 'skipped' });
     // The same digest, copied to Artifact Registry (the stand-in path of the local registry).
     expect(await resolveDigest(`${ARTIFACT_REGISTRY.local}:${a.source}`)).toBe(digest);
     // The PR: opened with the App's installation token, head promote/gke pushed by the App.
@@ -224,7 +226,7 @@ flows.describe('the workflows, run by act', () => {
       'Source-Commit': a.source,
     });
     expect(p.mergePush.decisions.filter((x) => x.runs).map((x) => x.file)).toEqual(['promote.yml']);
-    expect(p.verifyGke.conclusion).toBe('success');
+    expectConclusion(p.verifyGke, 'success');
     expect(jobResults(p.verifyGke)).toEqual({ promote: 'skipped', 'verify-gke': 'success' });
     // It watched gke through the GKE stand-in (namespace score-api there is score-api-gke here).
     expect(
@@ -268,7 +270,7 @@ flows.describe('the workflows, run by act', () => {
     );
 
     // CI and the build pass (nothing there runs the release under Kubernetes); deploy fails.
-    expect(c.deploy.conclusion).toBe('failure');
+    expectConclusion(c.deploy, 'failure');
     expect(jobResults(c.deploy)).toMatchObject({
       changes: 'success',
       'ci/lint': 'success',
@@ -322,7 +324,7 @@ flows.describe('the workflows, run by act', () => {
       new RegExp(`^Revert "deploy\\(minikube\\)[^]*This reverts commit ${bumpA}\\.`),
     );
     expect(r.push.decisions.filter((d) => d.runs).map((d) => d.file)).toEqual(['deploy.yml']);
-    expect(r.deploy.conclusion).toBe('success');
+    expectConclusion(r.deploy, 'success');
     // The fast path: manifest checks and verify only; no CI, no image build, no bump, no revert.
     expect(jobResults(r.deploy)).toMatchObject({
       changes: 'success',
@@ -370,7 +372,7 @@ flows.describe('the workflows, run by act', () => {
 
     // The dispatch goes to deploy.yml alone; it checks, builds and pins A, with force.
     expect(r.dispatch.decisions.filter((d) => d.runs).map((d) => d.file)).toEqual(['deploy.yml']);
-    expect(r.deploy.conclusion).toBe('success');
+    expectConclusion(r.deploy, 'success');
     expect(jobResults(r.deploy)).toMatchObject({
       changes: 'success',
       'ci/test': 'success',

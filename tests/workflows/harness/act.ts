@@ -68,11 +68,14 @@ export interface ActOptions {
   /** Where act keeps its action cache and host workspaces (kept between runs for the tool cache). */
   cacheDir: string;
   logDir: string;
+  /** A private directory for the secrets file of the run (not the kept logs), e.g. under the test's temp dir. */
+  secretsDir: string;
   timeoutMs: number;
   log?: (line: string) => void;
 }
 
-interface ActLine {
+/** One line of act's JSON log. */
+export interface ActLine {
   jobID?: string;
   job?: string;
   msg?: string;
@@ -130,7 +133,7 @@ export async function runAct(opts: ActOptions): Promise<ActRun> {
   // Secrets go through a file only the owner reads (act reads .yml as YAML: multi-line values
   // such as a PEM key stay intact), never through act's command line or environment: in host
   // mode every step inherits act's environment.
-  const secretFile = join(opts.logDir, `${stamp}.secrets.yml`);
+  const secretFile = join(opts.secretsDir, `${stamp}.secrets.yml`);
   writeFileSync(
     secretFile,
     Object.entries(opts.secrets)

@@ -5,7 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTrailers } from '../../../gitops/rules/trailers.js';
 import type { JobReport } from './act.js';
-import { formatJobs } from './act.js';
+import { failedOutput, formatJobs } from './act.js';
 import { deliver, deliverPush, followUp, pushMain } from './delivery.js';
 import type { Delivery, WorkflowRun } from './delivery.js';
 import { git } from './workflow-env.js';
@@ -58,6 +58,19 @@ export function commitSource(env: WorkflowEnv, label: string, extra = ''): strin
   return git(env.work, 'rev-parse', 'HEAD');
 }
 
+/** The image tags the workflows build for `source` (build-push: <sha> and <short sha>), removed at the end. */
+function trackImage(env: WorkflowEnv, source: string): void {
+  if (env.releases.some((r) => r.tag === source)) return;
+  env.releases.push({
+    label: source.slice(0, 7),
+    kind: 'good',
+    sourceCommit: source,
+    tag: source,
+    digest: '',
+    pushedTo: 'localhost:5000/score-api',
+  });
+}
+
 /** The run of `file` in a delivery (throws naming what ran instead). */
 export function runOf(d: Delivery, file: string): WorkflowRun {
   const run = d.runs.find((r) => r.file === file);
@@ -67,6 +80,14 @@ export function runOf(d: Delivery, file: string): WorkflowRun {
     );
   }
   return run;
+}
+
+/** Throws unless the run concluded `expected`, with its jobs and the failed jobs' last output lines. */
+export function expectConclusion(run: WorkflowRun, expected: WorkflowRun['conclusion']): void {
+  if (run.conclusion === expected) return;
+  throw new Error(
+    `${run.file} concluded ${run.conclusion}, expected ${expected}\n${formatJobs(run.act)}\n${failedOutput(run.act)}`,
+  );
 }
 
 /** job key (`ci/lint` for a called workflow's job) -> result, for a run's jobs. */
@@ -112,6 +133,7 @@ export async function deploySource(
   const pushesBefore = env.github.pushes().length;
   const { delivery } = await pushMain(env);
   const deploy = runOf(delivery, 'deploy.yml');
+  trackImage(env, source);
   const followUps = await followUp(env, delivery, pushesBefore, { workflowRun: false });
   // GitHub reports those runs' completion too: promote.yml must not promote a pipeline commit.
   const guardCompleted: Delivery[] = [];

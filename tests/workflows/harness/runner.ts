@@ -152,6 +152,7 @@ export async function runWorkflow(
       // Outside the repository (Jest would index the job workspaces); removed with env.tmp.
       cacheDir: join(env.tmp, 'act-cache'),
       logDir: env.logDir,
+      secretsDir: env.tmp,
       timeoutMs: 60 * 60_000,
       log: env.log,
     });

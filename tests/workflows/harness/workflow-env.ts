@@ -11,16 +11,11 @@ import { makeFakeApp } from '../../fakes/fake-github-app.js';
 import type { FakeApp } from '../../fakes/fake-github-app.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
-import {
-  GKE,
-  MINIKUBE,
-  getApp,
-  refreshApp,
-  registerCluster,
-} from '../../e2e/cluster/gitops-env.js';
-import { CLUSTER_SCRIPTS, REPO_ROOT, kubectl, waitFor } from '../../e2e/cluster/harness.js';
+import { GKE, bootstrapApplications, deployReleaseZero } from '../../e2e/cluster/gitops-env.js';
+import { REPO_ROOT } from '../../e2e/cluster/harness.js';
 import type { ClusterHandle } from '../../e2e/cluster/harness.js';
-import { isSyncedTo } from '../../../gitops/rules/argocd-status.js';
+import { removeLocalImages } from '../../e2e/cluster/releases.js';
+import type { Release } from '../../e2e/cluster/releases.js';
 import type { Delivery } from './delivery.js';
 import type { RepoInfo } from './events.js';
 import { startGkeStandIn } from './gke-stand-in.js';
@@ -43,7 +38,6 @@ export const GKE_CLUSTER = {
   location: 'europe-west1',
   cluster: 'score-api',
 };
-const PLACEHOLDER_REPO_URL = 'http://127.0.0.1:26407/score-api-gitops.git';
 export interface WorkflowEnv {
   cluster: ClusterHandle;
   bare: string;
@@ -63,8 +57,10 @@ export interface WorkflowEnv {
   /** The runner's container engine: a podman Docker API that pushes to localhost:5000 over HTTP. */
   dockerHost: string;
   stopPodman: () => Promise<void>;
-  /** The commit Argo CD first synced (the project snapshot with the operator's settings). */
+  /** The commit Argo CD first synced: release 0 (built from the project snapshot) pinned in both overlays. */
   initialCommit: string;
+  /** Release 0 and the images the workflows built, whose local tags go at the end (KEEP_TEST_IMAGES). */
+  releases: Release[];
   logDir: string;
   log: (line: string) => void;
   /** Every delivery so far, in order (for the file's summary). */
@@ -123,78 +119,6 @@ function snapshotProject(work: string): string {
   return git(work, 'rev-parse', 'HEAD');
 }
 
-/** Applies the project's Argo CD Applications (argocd-local) pointed at `url`, as gitops-env.ts does. */
-async function bootstrapArgo(
-  cluster: ClusterHandle,
-  url: string,
-  initial: string,
-  log: (l: string) => void,
-): Promise<void> {
-  await kubectl(cluster, [
-    'delete',
-    'application',
-    MINIKUBE.app,
-    GKE.app,
-    '-n',
-    'argocd',
-    '--ignore-not-found',
-    '--timeout=180s',
-  ]);
-  await kubectl(cluster, [
-    'apply',
-    '-f',
-    join(CLUSTER_SCRIPTS, 'gke-stand-ins', 'backendconfig-crd.yaml'),
-  ]);
-  await kubectl(cluster, [
-    'wait',
-    '--for=condition=Established',
-    'crd/backendconfigs.cloud.google.com',
-    '--timeout=30s',
-  ]);
-  await registerCluster(cluster, 'gke');
-  const rendered = execFileSync('kubectl', ['kustomize', join(CLUSTER_SCRIPTS, 'argocd-local')], {
-    encoding: 'utf8',
-  }).replaceAll(PLACEHOLDER_REPO_URL, url);
-  await kubectl(cluster, ['apply', '-n', 'argocd', '-f', '-'], rendered);
-  await Promise.all([refreshApp(cluster, MINIKUBE.app), refreshApp(cluster, GKE.app)]);
-  // GKE's ingress controller gives the Ingress an address; here the test plays that controller.
-  await waitFor(
-    'the gke Ingress',
-    async () =>
-      (await kubectl(cluster, ['get', 'ingress', '-n', GKE.namespace, '-o', 'name'])).trim() ||
-      undefined,
-    { timeoutMs: 180_000, pollMs: 1000 },
-  );
-  await kubectl(cluster, [
-    'patch',
-    'ingress',
-    'score-api',
-    '-n',
-    GKE.namespace,
-    '--subresource=status',
-    '--type=merge',
-    '-p',
-    JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } }),
-  ]);
-  for (const target of [MINIKUBE, GKE]) {
-    await waitFor(
-      `${target.app} Synced to ${initial.slice(0, 12)} and Healthy`,
-      async () => {
-        const app = await getApp(cluster, target.app);
-        const health = (app.status as { health?: { status?: string } } | undefined)?.health?.status;
-        return isSyncedTo(app, initial) && health === 'Healthy' ? true : undefined;
-      },
-      {
-        timeoutMs: 240_000,
-        pollMs: 1000,
-        describe: async () =>
-          kubectl(cluster, ['get', 'application', target.app, '-n', 'argocd', '-o', 'yaml']),
-      },
-    );
-  }
-  log('score-api-minikube and score-api-gke Synced and Healthy at the initial commit');
-}
-
 /** Sets up the world; `protectedMain` puts a ruleset on main that only the GitHub App bypasses. */
 export async function setupWorkflowEnv(
   cluster: ClusterHandle,
@@ -220,11 +144,18 @@ export async function setupWorkflowEnv(
   git(bare, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
 
   const work = join(tmp, 'work');
-  const initialCommit = snapshotProject(work);
+  const snapshot = snapshotProject(work);
   git(work, 'remote', 'add', 'origin', bare);
   git(work, 'push', '--quiet', 'origin', 'main');
   const argoRepoUrl = `${cluster.gitUrl}/${OWNER}/${name}.git`;
-  log(`GitOps repository ${argoRepoUrl} at ${initialCommit.slice(0, 12)} (this working tree)`);
+  log(`GitOps repository ${argoRepoUrl} at ${snapshot.slice(0, 12)} (this working tree)`);
+  seedBaseImages(log);
+  // The project's first deployment, before any workflow runs: release 0 in both environments.
+  const { release0, initialCommit } = await deployReleaseZero(work, log);
+  await bootstrapApplications(cluster, argoRepoUrl, initialCommit);
+  log(
+    `score-api-minikube and score-api-gke Synced and Healthy at ${initialCommit.slice(0, 12)} (release 0)`,
+  );
 
   const app = makeFakeApp();
   const github = await startFakeGithubApi({
@@ -248,10 +179,8 @@ export async function setupWorkflowEnv(
   log(
     `GKE stand-in at ${gke.url} (context ${gke.context}: namespace score-api = ${GKE.namespace})`,
   );
-  seedBaseImages(log);
   // GitHub runs `runs.using: node24` actions on Node 24; act in host mode runs `node` from PATH.
   const node24Bin = dirname(node24());
-  await bootstrapArgo(cluster, argoRepoUrl, initialCommit, log);
   // Last: a podman service outlives this process unless stopped (disposeWorkflowEnv).
   // minikube's registry addon is http://localhost:5000; Docker allows plain HTTP to localhost,
   // podman only to registries its registries.conf lists (docs/operators-guide.md, the runner).
@@ -272,6 +201,7 @@ export async function setupWorkflowEnv(
     dockerHost: podman.env.DOCKER_HOST as string,
     stopPodman: podman.stop,
     initialCommit,
+    releases: [release0],
     logDir,
     log,
     deliveries: [],
@@ -296,6 +226,7 @@ export function setProtectedMain(env: WorkflowEnv, on: boolean): void {
 export async function disposeWorkflowEnv(env: WorkflowEnv | undefined): Promise<void> {
   if (!env) return;
   await Promise.all([env.github.close(), env.gke.close(), env.stopPodman()]);
+  await removeLocalImages(env.releases, env.log);
   cleanupTemp();
   rmSync(env.tmp, { recursive: true, force: true });
 }
