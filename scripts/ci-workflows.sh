@@ -2,15 +2,16 @@
 # CI step for the workflow tests (docs/workflow-tests.md): the project's own .github/workflows run by
 # nektos/act on this machine against the local e2e cluster, the local registry and the fake GitHub.
 #   1. builds act (tests/e2e/cluster/build.sh act; ~15 s with a warm Go cache, a few minutes cold);
-#   2. runs the flows: WORKFLOW_FLOWS (default "1 2": a push deployed end to end, a bad push rolled
-#      back) or "all" (npm run test:workflows: also the promotion and the hand-made revert).
+#   2. runs the loop-guard test (act's dry run of every pipeline and person commit shape) and the flows:
+#      WORKFLOW_FLOWS (default "1 2": a push deployed end to end, a bad push rolled back) or "all"
+#      (npm run test:workflows: also the promotion, the hand-made revert and the forced re-deploy).
 # The cluster binaries must be built already (scripts/ci-e2e.sh builds them first). Prints each flow's
 # jobs, outcomes and timings, and the wall time of the whole step.
 # Exit status: 0 when the selected flows passed; non-zero when a prerequisite is missing, act does not
 # build, or a flow failed or did not run (a flow that cannot run fails here, it never passes).
 #
-# env: WORKFLOW_FLOWS   "1 2" (default), "all", or any of 1 2 3 4 (each flow needs the ones before it
-#                       in the order 1, 3, 2, 4)
+# env: WORKFLOW_FLOWS   "1 2" (default), "all", or any of 1 2 3 4 5 (each flow needs the ones before
+#                       it in the order 1, 3, 2, 4, 5; 2 needs only 1)
 #      ACT_BUILD_BUDGET_MIN  minutes the act build may take (default 15)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -23,8 +24,8 @@ mkdir -p "$logs"
 t0=$(date +%s)
 say() { printf 'ci-workflows [+%ss] %s\n' "$(($(date +%s) - t0))" "$*"; }
 
-if [[ "$flows" != all && ! "$flows" =~ ^[1-4]([[:space:]]+[1-4])*$ ]]; then
-  echo "ci-workflows: WORKFLOW_FLOWS must be 'all' or flow numbers 1-4 separated by spaces, got '$flows'" >&2
+if [[ "$flows" != all && ! "$flows" =~ ^[1-5]([[:space:]]+[1-5])*$ ]]; then
+  echo "ci-workflows: WORKFLOW_FLOWS must be 'all' or flow numbers 1-5 separated by spaces, got '$flows'" >&2
   exit 2
 fi
 missing=()
@@ -44,8 +45,8 @@ grep ' act ' "$logs/build-times.log" 2>/dev/null | tail -n 1
 
 args=()
 if [[ "$flows" != all ]]; then
-  # Jest selects the flows by their test names ("1. ...", "2. ...").
-  args+=(-t "^the workflows, run by act ($(tr -s '[:space:]' '|' <<<"$flows" | sed 's/|$//'))\.")
+  # Jest selects the flows by their test names ("1. ...", "2. ..."); the loop guards always run.
+  args+=(-t "^(the workflows' loop guards|the workflows, run by act ($(tr -s '[:space:]' '|' <<<"$flows" | sed 's/|$//'))\.)")
 fi
 results=".cache/workflow-results.json"
 rm -f "$results"

@@ -58,19 +58,6 @@ export function commitSource(env: WorkflowEnv, label: string, extra = ''): strin
   return git(env.work, 'rev-parse', 'HEAD');
 }
 
-/** The image tags the workflows build for `source` (build-push: <sha> and <short sha>), removed at the end. */
-function trackImage(env: WorkflowEnv, source: string): void {
-  if (env.releases.some((r) => r.tag === source)) return;
-  env.releases.push({
-    label: source.slice(0, 7),
-    kind: 'good',
-    sourceCommit: source,
-    tag: source,
-    digest: '',
-    pushedTo: 'localhost:5000/score-api',
-  });
-}
-
 /** The run of `file` in a delivery (throws naming what ran instead). */
 export function runOf(d: Delivery, file: string): WorkflowRun {
   const run = d.runs.find((r) => r.file === file);
@@ -133,7 +120,6 @@ export async function deploySource(
   const pushesBefore = env.github.pushes().length;
   const { delivery } = await pushMain(env);
   const deploy = runOf(delivery, 'deploy.yml');
-  trackImage(env, source);
   const followUps = await followUp(env, delivery, pushesBefore, { workflowRun: false });
   // GitHub reports those runs' completion too: promote.yml must not promote a pipeline commit.
   const guardCompleted: Delivery[] = [];

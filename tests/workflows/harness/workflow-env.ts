@@ -14,8 +14,8 @@ import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { GKE, bootstrapApplications, deployReleaseZero } from '../../e2e/cluster/gitops-env.js';
 import { REPO_ROOT } from '../../e2e/cluster/harness.js';
 import type { ClusterHandle } from '../../e2e/cluster/harness.js';
-import { removeLocalImages } from '../../e2e/cluster/releases.js';
 import type { Release } from '../../e2e/cluster/releases.js';
+import { containerEngineEnv } from '../../../gitops/adapters/container-engine.js';
 import type { Delivery } from './delivery.js';
 import type { RepoInfo } from './events.js';
 import { startGkeStandIn } from './gke-stand-in.js';
@@ -59,8 +59,8 @@ export interface WorkflowEnv {
   stopPodman: () => Promise<void>;
   /** The commit Argo CD first synced: release 0 (built from the project snapshot) pinned in both overlays. */
   initialCommit: string;
-  /** Release 0 and the images the workflows built, whose local tags go at the end (KEEP_TEST_IMAGES). */
-  releases: Release[];
+  /** Release 0, built by the harness before any workflow ran. */
+  release0: Release;
   logDir: string;
   log: (line: string) => void;
   /** Every delivery so far, in order (for the file's summary). */
@@ -201,7 +201,7 @@ export async function setupWorkflowEnv(
     dockerHost: podman.env.DOCKER_HOST as string,
     stopPodman: podman.stop,
     initialCommit,
-    releases: [release0],
+    release0,
     logDir,
     log,
     deliveries: [],
@@ -222,11 +222,38 @@ export function setProtectedMain(env: WorkflowEnv, on: boolean): void {
   );
 }
 
+/**
+ * Removes the images of this run from the shared podman: release 0 (tagged with this run's commit) and
+ * every image the workflows built (build-push labels them with this run's fake GitHub URL as their
+ * source). Nothing another checkout uses can match, so this holds whatever KEEP_TEST_IMAGES says: on
+ * podman's vfs storage each build keeps a full copy of every layer, gigabytes per flow.
+ */
+function removeRunImages(env: WorkflowEnv): void {
+  const engine = containerEngineEnv();
+  const docker = (...args: string[]): string =>
+    execFileSync('docker', args, { env: engine, encoding: 'utf8', timeout: 300_000 }).trim();
+  try {
+    const source = `org.opencontainers.image.source=${env.github.url}/${OWNER}/${REPO}`;
+    const ids = docker('images', '--all', '--quiet', '--filter', `label=${source}`).split('\n');
+    const { pushedTo, tag } = env.release0;
+    const images = [
+      ...new Set(ids.filter(Boolean)),
+      `${pushedTo}:${tag}`,
+      `${pushedTo}:${tag.slice(0, 7)}`,
+    ];
+    docker('rmi', '--force', ...images);
+    env.log(`removed this run's ${images.length} local images`);
+  } catch (err) {
+    // Leftover images cost disk, not correctness: say so and finish the tear-down.
+    env.log(`could not remove this run's images: ${String(err).split('\n')[0]}`);
+  }
+}
+
 /** Stops the fakes and removes the temporary clones (the bare repo goes with the cluster's dir). */
 export async function disposeWorkflowEnv(env: WorkflowEnv | undefined): Promise<void> {
   if (!env) return;
   await Promise.all([env.github.close(), env.gke.close(), env.stopPodman()]);
-  await removeLocalImages(env.releases, env.log);
+  removeRunImages(env);
   cleanupTemp();
   rmSync(env.tmp, { recursive: true, force: true });
 }
