@@ -20,7 +20,7 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '../../e2e/cluster/harness.js';
 import { formatBumpMessage, formatRevertMessage } from '../../../gitops/rules/trailers.js';
 import { needs } from '../../helpers/real-parts.js';
-import { actBinary, actMissing, summarize } from '../harness/act.js';
+import { ACT_ENV, actBinary, actMissing, summarize } from '../harness/act.js';
 import type { ActLine } from '../harness/act.js';
 import { standInsFor } from '../harness/runner.js';
 import { git } from '../harness/workflow-env.js';
@@ -119,7 +119,7 @@ async function firstJobs(
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(actBinary(), args, {
         cwd: work,
-        env: { PATH: process.env.PATH ?? '', HOME: dir },
+        env: { PATH: process.env.PATH ?? '', HOME: dir, ...ACT_ENV },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let text = '';

@@ -13,6 +13,12 @@ export function actBinary(
   return join(cache, 'bin', `act-${readVersions().ACT_VERSION}`, 'act');
 }
 
+/**
+ * What every act process runs with besides its job environment: act asks api.nektosact.com for
+ * notices at start unless this is set, and test traffic goes to 127.0.0.1 only.
+ */
+export const ACT_ENV = { ACT_DISABLE_VERSION_CHECK: '1' } as const;
+
 /** Why act cannot run here, or undefined when it can. */
 export function actMissing(): string | undefined {
   return existsSync(actBinary())
@@ -149,7 +155,7 @@ export async function runAct(opts: ActOptions): Promise<ActRun> {
   const exitCode = await new Promise<number>((resolve, reject) => {
     const child = spawn(actBinary(), args, {
       cwd: opts.workdir,
-      env: opts.processEnv,
+      env: { ...opts.processEnv, ...ACT_ENV },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
