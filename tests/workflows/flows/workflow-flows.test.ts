@@ -34,6 +34,7 @@ import {
   expectConclusion,
   formatFlow,
   handRevert,
+  jobOutput,
   jobResults,
   message,
   promoteAndMerge,
@@ -142,6 +143,8 @@ flows.describe('the workflows, run by act', () => {
       deploy: 'success',
     });
     expect(jobResults(a.deploy).manifests).toBe('skipped');
+    // Steps and `runs.using: node24` actions run on Node 24, as on GitHub (tools/node24 on PATH).
+    expect(jobOutput(a.deploy, 'ci/lint')).toMatch(/setup-node stand-in: the runner's node v24\./);
 
     // Git: one bump commit on top of the source, pushed by the App (main's ruleset admits only it).
     const bump = a.mainAfter;
@@ -280,11 +283,9 @@ flows.describe('the workflows, run by act', () => {
       build: 'success',
       deploy: 'failure',
     });
-    const out =
-      c.deploy.act.output.get(c.deploy.act.jobs.find((j) => j.id === 'deploy')!.name) ?? [];
-    expect(out.join('\n')).toMatch(/CrashLoopBackOff|restart/);
+    expect(jobOutput(c.deploy, 'deploy')).toMatch(/CrashLoopBackOff|restart/);
 
-    // Git: bump of C, then its revert on top, both pushed by the App; C is quarantined.
+    // Git: bump of C, then its revert on top, both pushed with GITHUB_TOKEN; C is quarantined.
     const revert = c.mainAfter;
     const bumpC = git(e.bare, 'rev-parse', `${revert}^`);
     expect(git(e.bare, 'rev-parse', `${bumpC}^`)).toBe(c.source);

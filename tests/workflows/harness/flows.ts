@@ -77,6 +77,13 @@ export function expectConclusion(run: WorkflowRun, expected: WorkflowRun['conclu
   );
 }
 
+/** The lines a job (by key, `ci/lint` for a called workflow's job) printed. */
+export function jobOutput(run: WorkflowRun, key: string): string {
+  const job = run.act.jobs.find((j) => j.key === key);
+  if (!job) throw new Error(`${run.file} has no job ${key}`);
+  return (run.act.output.get(job.name) ?? []).join('\n');
+}
+
 /** job key (`ci/lint` for a called workflow's job) -> result, for a run's jobs. */
 export function jobResults(run: WorkflowRun): Record<string, JobReport['result']> {
   return Object.fromEntries(run.act.jobs.filter((j) => !j.caller).map((j) => [j.key, j.result]));

@@ -223,12 +223,14 @@ export function setProtectedMain(env: WorkflowEnv, on: boolean): void {
 }
 
 /**
- * Removes the images of this run from the shared podman: release 0 (tagged with this run's commit) and
- * every image the workflows built (build-push labels them with this run's fake GitHub URL as their
- * source). Nothing another checkout uses can match, so this holds whatever KEEP_TEST_IMAGES says: on
- * podman's vfs storage each build keeps a full copy of every layer, gigabytes per flow.
+ * Removes the images of this run: release 0 (tagged with this run's commit) and every image the
+ * workflows built (build-push labels them with this run's fake GitHub URL as their source). On
+ * podman's vfs storage each build keeps a full copy of its layers, gigabytes per flow. Kept with
+ * KEEP_TEST_IMAGES=1, as every test's images: on a shared podman another checkout's build may be
+ * reusing their layers from its cache at that moment ("layer not known").
  */
 function removeRunImages(env: WorkflowEnv): void {
+  if (process.env.KEEP_TEST_IMAGES === '1') return;
   const engine = containerEngineEnv();
   const docker = (...args: string[]): string =>
     execFileSync('docker', args, { env: engine, encoding: 'utf8', timeout: 300_000 }).trim();
