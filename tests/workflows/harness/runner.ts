@@ -25,14 +25,15 @@ export const STAND_IN_DIRS: Record<string, string> = {
 };
 
 /**
- * The Docker Hub images service/Dockerfile starts FROM by default cannot be pulled here: tag the
- * local base images (scripts/make-base-images.sh) under those names in the shared podman, as a
+ * The Docker Hub images service/Dockerfile starts FROM by default cannot be pulled here: make the local
+ * base images (scripts/make-base-images.sh) in the runner's engine and tag them under those names, as a
  * runner with a pull-through cache would hold them. Returns what was tagged.
  */
-export function seedBaseImages(log: (line: string) => void): string[] {
+export function seedBaseImages(engine: NodeJS.ProcessEnv, log: (line: string) => void): string[] {
   const dockerfile = readFileSync(join(REPO_ROOT, 'service', 'Dockerfile'), 'utf8');
   const defaults = [...dockerfile.matchAll(/^ARG (BUILD_IMAGE|BASE_IMAGE)=(\S+)/gm)];
   execFileSync('bash', [join(REPO_ROOT, 'scripts', 'make-base-images.sh')], {
+    env: engine,
     stdio: 'ignore',
     timeout: 600_000,
   });
@@ -43,7 +44,7 @@ export function seedBaseImages(log: (line: string) => void): string[] {
     // Both stages default to the same slim image, which has npm: the local build image is that one.
     const local = `localhost/node-build:${major}`;
     const full = image.includes('/') ? image : `docker.io/library/${image}`;
-    execFileSync('podman', ['tag', local, full]);
+    execFileSync('docker', ['tag', local, full], { env: engine });
     tagged.push(`${full} = ${local}`);
   }
   log(`Docker Hub stand-in: ${tagged.join(', ') || 'nothing to tag'}`);
@@ -68,20 +69,15 @@ function runnerEnv(env: WorkflowEnv): Record<string, string> {
       '/sbin',
       '/bin',
     ].join(':'),
-    DOCKER_HOST: env.dockerHost,
-    DOCKER_API_VERSION: process.env.DOCKER_API_VERSION ?? '1.41',
+    // The runner's own podman and image store (workflow-env.ts): like a fresh CI machine, nothing
+    // it builds or removes touches another checkout's images.
+    DOCKER_HOST: env.engine.DOCKER_HOST as string,
+    DOCKER_API_VERSION: env.engine.DOCKER_API_VERSION as string,
+    CONTAINERS_STORAGE_CONF: env.engine.CONTAINERS_STORAGE_CONF as string,
     // The runner's kubeconfig: the minikube cluster and its Argo CD.
     KUBECONFIG: env.cluster.kubeconfig,
     STAND_IN_GKE_KUBECONFIG: env.gke.kubeconfig,
     STAND_IN_REGISTRIES: REGISTRY_STAND_INS,
-    // The workflow's `npm test` shares podman with other checkouts' tests: it keeps the images they
-    // use (KEEP_TEST_IMAGES) and makes its base images under names of its own, so a job on another
-    // Node.js than the machine's never replaces theirs.
-    KEEP_TEST_IMAGES: '1',
-    BASE_IMAGE: 'localhost/workflows-act-node-base:latest',
-    BUILD_IMAGE: 'localhost/workflows-act-node-build:latest',
-    SCORE_API_BASE_IMAGE: 'localhost/workflows-act-node-base:latest',
-    SCORE_API_BUILD_IMAGE: 'localhost/workflows-act-node-build:latest',
   };
 }
 

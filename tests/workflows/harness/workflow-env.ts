@@ -14,8 +14,6 @@ import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { GKE, bootstrapApplications, deployReleaseZero } from '../../e2e/cluster/gitops-env.js';
 import { REPO_ROOT } from '../../e2e/cluster/harness.js';
 import type { ClusterHandle } from '../../e2e/cluster/harness.js';
-import type { Release } from '../../e2e/cluster/releases.js';
-import { containerEngineEnv } from '../../../gitops/adapters/container-engine.js';
 import type { Delivery } from './delivery.js';
 import type { RepoInfo } from './events.js';
 import { startGkeStandIn } from './gke-stand-in.js';
@@ -54,13 +52,14 @@ export interface WorkflowEnv {
   tmp: string;
   /** The directory of the Node 24 the runner runs actions and steps with (tools/node24), first on PATH. */
   node24Bin: string;
-  /** The runner's container engine: a podman Docker API that pushes to localhost:5000 over HTTP. */
-  dockerHost: string;
+  /**
+   * The runner's container engine: a podman Docker API of its own (pushes to localhost:5000 over HTTP)
+   * with an image store of its own under `tmp` (DOCKER_HOST, DOCKER_API_VERSION, CONTAINERS_STORAGE_CONF).
+   */
+  engine: NodeJS.ProcessEnv;
   stopPodman: () => Promise<void>;
   /** The commit Argo CD first synced: release 0 (built from the project snapshot) pinned in both overlays. */
   initialCommit: string;
-  /** Release 0, built by the harness before any workflow ran. */
-  release0: Release;
   logDir: string;
   log: (line: string) => void;
   /** Every delivery so far, in order (for the file's summary). */
@@ -125,6 +124,8 @@ export async function setupWorkflowEnv(
   opts: { protectedMain: boolean; log: (line: string) => void },
 ): Promise<WorkflowEnv> {
   const log = opts.log;
+  // GitHub runs `runs.using: node24` actions on Node 24; act in host mode runs `node` from PATH.
+  const node24Bin = dirname(node24());
   if (!cluster.argocd)
     throw new Error('the workflow tests need Argo CD (tests/e2e/cluster/build.sh argocd)');
   const tmp = mkdtempSync(join(tmpdir(), 'workflows-act-'));
@@ -149,63 +150,77 @@ export async function setupWorkflowEnv(
   git(work, 'push', '--quiet', 'origin', 'main');
   const argoRepoUrl = `${cluster.gitUrl}/${OWNER}/${name}.git`;
   log(`GitOps repository ${argoRepoUrl} at ${snapshot.slice(0, 12)} (this working tree)`);
-  seedBaseImages(log);
-  // The project's first deployment, before any workflow runs: release 0 in both environments.
-  const { release0, initialCommit } = await deployReleaseZero(work, log);
-  await bootstrapApplications(cluster, argoRepoUrl, initialCommit);
+  // The runner's podman, with an image store of its own that goes with `tmp`: every image of the run
+  // (release 0, the workflows' builds, their npm test's) lives and dies there, as on a fresh CI machine,
+  // and nothing touches the images other checkouts' tests share. minikube's registry addon is
+  // http://localhost:5000: Docker allows plain HTTP to localhost, podman only to registries its
+  // registries.conf lists (docs/operators-guide.md, the runner).
+  const podman = await startPodmanService(['localhost:5000'], {
+    storageRoot: join(tmp, 'runner-images'),
+  });
   log(
-    `score-api-minikube and score-api-gke Synced and Healthy at ${initialCommit.slice(0, 12)} (release 0)`,
+    `runner's container engine: ${podman.env.DOCKER_HOST} (localhost:5000 over HTTP, own image store)`,
   );
+  try {
+    seedBaseImages(podman.env, log);
+    // The project's first deployment, before any workflow runs: release 0 in both environments, built
+    // by the pipeline's build stage on the runner's engine.
+    const { initialCommit } = await withEngine(podman.env, () => deployReleaseZero(work, log));
+    await bootstrapApplications(cluster, argoRepoUrl, initialCommit);
+    log(
+      `score-api-minikube and score-api-gke Synced and Healthy at ${initialCommit.slice(0, 12)} (release 0)`,
+    );
 
-  const app = makeFakeApp();
-  const github = await startFakeGithubApi({
-    owner: OWNER,
-    repo: REPO,
-    gitRemote: bare,
-    hostGit: true,
-    protectedBranches: opts.protectedMain ? ['main'] : [],
-    app,
-    appBypass: true,
-  });
-  log(
-    `fake GitHub at ${github.url} (${opts.protectedMain ? 'main protected by a ruleset; the App bypasses it' : 'main unprotected; no App configured'})`,
-  );
-  const gke = await startGkeStandIn({
-    adminKubeconfig: cluster.kubeconfig,
-    gke: GKE_CLUSTER,
-    namespace: { workflow: 'score-api', cluster: GKE.namespace },
-    kubeconfigOut: join(tmp, 'gke-stand-in.kubeconfig'),
-  });
-  log(
-    `GKE stand-in at ${gke.url} (context ${gke.context}: namespace score-api = ${GKE.namespace})`,
-  );
-  // GitHub runs `runs.using: node24` actions on Node 24; act in host mode runs `node` from PATH.
-  const node24Bin = dirname(node24());
-  // Last: a podman service outlives this process unless stopped (disposeWorkflowEnv).
-  // minikube's registry addon is http://localhost:5000; Docker allows plain HTTP to localhost,
-  // podman only to registries its registries.conf lists (docs/operators-guide.md, the runner).
-  const podman = await startPodmanService(['localhost:5000']);
-  log(`runner's container engine: ${podman.env.DOCKER_HOST} (localhost:5000 over HTTP)`);
-  return {
-    cluster,
-    bare,
-    argoRepoUrl,
-    github,
-    app,
-    protectedMain: opts.protectedMain,
-    gke,
-    repo: { owner: OWNER, name: REPO, serverUrl: github.url },
-    work,
-    tmp,
-    node24Bin,
-    dockerHost: podman.env.DOCKER_HOST as string,
-    stopPodman: podman.stop,
-    initialCommit,
-    release0,
-    logDir,
-    log,
-    deliveries: [],
-  };
+    const app = makeFakeApp();
+    const github = await startFakeGithubApi({
+      owner: OWNER,
+      repo: REPO,
+      gitRemote: bare,
+      hostGit: true,
+      protectedBranches: opts.protectedMain ? ['main'] : [],
+      app,
+      appBypass: true,
+    });
+    log(
+      `fake GitHub at ${github.url} (${opts.protectedMain ? 'main protected by a ruleset; the App bypasses it' : 'main unprotected; no App configured'})`,
+    );
+    const gke = await startGkeStandIn({
+      adminKubeconfig: cluster.kubeconfig,
+      gke: GKE_CLUSTER,
+      namespace: { workflow: 'score-api', cluster: GKE.namespace },
+      kubeconfigOut: join(tmp, 'gke-stand-in.kubeconfig'),
+    });
+    log(
+      `GKE stand-in at ${gke.url} (context ${gke.context}: namespace score-api = ${GKE.namespace})`,
+    );
+    return {
+      cluster,
+      bare,
+      argoRepoUrl,
+      github,
+      app,
+      protectedMain: opts.protectedMain,
+      gke,
+      repo: { owner: OWNER, name: REPO, serverUrl: github.url },
+      work,
+      tmp,
+      node24Bin,
+      engine: {
+        DOCKER_HOST: podman.env.DOCKER_HOST,
+        DOCKER_API_VERSION: podman.env.DOCKER_API_VERSION,
+        CONTAINERS_STORAGE_CONF: podman.env.CONTAINERS_STORAGE_CONF,
+      },
+      stopPodman: podman.stop,
+      initialCommit,
+      logDir,
+      log,
+      deliveries: [],
+    };
+  } catch (err) {
+    await podman.stop();
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /**
@@ -222,32 +237,18 @@ export function setProtectedMain(env: WorkflowEnv, on: boolean): void {
   );
 }
 
-/**
- * Removes the images of this run: release 0 (tagged with this run's commit) and every image the
- * workflows built (build-push labels them with this run's fake GitHub URL as their source). On
- * podman's vfs storage each build keeps a full copy of its layers, gigabytes per flow. Kept with
- * KEEP_TEST_IMAGES=1, as every test's images: on a shared podman another checkout's build may be
- * reusing their layers from its cache at that moment ("layer not known").
- */
-function removeRunImages(env: WorkflowEnv): void {
-  if (process.env.KEEP_TEST_IMAGES === '1') return;
-  const engine = containerEngineEnv();
-  const docker = (...args: string[]): string =>
-    execFileSync('docker', args, { env: engine, encoding: 'utf8', timeout: 300_000 }).trim();
+/** Runs `fn` with the container engine variables of `engine` in this process's environment. */
+async function withEngine<T>(engine: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+  const keys = ['DOCKER_HOST', 'DOCKER_API_VERSION', 'CONTAINERS_STORAGE_CONF'] as const;
+  const saved = keys.map((k) => process.env[k]);
+  for (const k of keys) process.env[k] = engine[k];
   try {
-    const source = `org.opencontainers.image.source=${env.github.url}/${OWNER}/${REPO}`;
-    const ids = docker('images', '--all', '--quiet', '--filter', `label=${source}`).split('\n');
-    const { pushedTo, tag } = env.release0;
-    const images = [
-      ...new Set(ids.filter(Boolean)),
-      `${pushedTo}:${tag}`,
-      `${pushedTo}:${tag.slice(0, 7)}`,
-    ];
-    docker('rmi', '--force', ...images);
-    env.log(`removed this run's ${images.length} local images`);
-  } catch (err) {
-    // Leftover images cost disk, not correctness: say so and finish the tear-down.
-    env.log(`could not remove this run's images: ${String(err).split('\n')[0]}`);
+    return await fn();
+  } finally {
+    keys.forEach((k, i) => {
+      if (saved[i] === undefined) delete process.env[k];
+      else process.env[k] = saved[i];
+    });
   }
 }
 
@@ -255,7 +256,6 @@ function removeRunImages(env: WorkflowEnv): void {
 export async function disposeWorkflowEnv(env: WorkflowEnv | undefined): Promise<void> {
   if (!env) return;
   await Promise.all([env.github.close(), env.gke.close(), env.stopPodman()]);
-  removeRunImages(env);
   cleanupTemp();
   rmSync(env.tmp, { recursive: true, force: true });
 }
