@@ -19,7 +19,7 @@ var loaders = {
   bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-D36UKXAF.js")).bumpCommand, "bump"),
   render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
   promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-B6D7TBFM.js")).promoteCommand, "promote"),
-  build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-SSXSJZBO.js")).buildCommand, "build"),
+  build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-7GMPXSZG.js")).buildCommand, "build"),
   verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-SXX4JKCV.js")).verifyCommand, "verify"),
   revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-3N7O3RVZ.js")).revertCommand, "revert")
 };

@@ -9,6 +9,8 @@ import { parseImageRef } from '../rules/image-ref.js';
 import { checkCommitSha, checkNetworkName } from '../rules/names.js';
 import { retry } from '../retry.js';
 
+const LAYER_RACE = /layer not known/;
+
 /** What to build and where to push it. */
 export interface BuildOptions {
   context: string;
@@ -146,7 +148,19 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     opts.context,
   ];
   log(`docker ${args.slice(0, buildx ? 2 : 1).join(' ')} ${tags.join(' ')}`);
-  const built = await docker(args);
+  let built = await docker(args);
+  // podman's storage can lose a cached layer to an image removal running at the same moment ("layer
+  // not known"); the build is deterministic, so building again is safe. Any other failure is final.
+  for (
+    let attempt = 2;
+    attempt <= 3 && built.code !== 0 && LAYER_RACE.test(built.stderr);
+    attempt++
+  ) {
+    log(
+      `build hit podman's layer race (${tail(built.stderr, 1)}); building again (${attempt} of 3)`,
+    );
+    built = await docker(args);
+  }
   if (built.code !== 0) throw new BuildError('build', tail(built.stderr || built.stdout, 6));
   log(`built ${tags.join(', ')}`);
   if (!opts.push) return { image: opts.image, tags };

@@ -166,3 +166,57 @@ describe('buildImage preconditions', () => {
     ).rejects.toThrow(/^dockerfile:/);
   });
 });
+
+// podman's layer race cannot be provoked on demand, so a stand-in docker CLI (a shell script first on
+// PATH) answers the build the way podman does when it hits it, and counts the builds it was asked for.
+describe('buildImage on podman layer race (stand-in docker CLI)', () => {
+  async function standIn(
+    firstBuildError: string,
+  ): Promise<{ env: NodeJS.ProcessEnv; builds: () => string }> {
+    const bin = await mkdtemp(join(tmpdir(), 'docker-stand-in-'));
+    const count = join(bin, 'builds');
+    await writeFile(
+      join(bin, 'docker'),
+      `#!/bin/sh
+case "$1" in
+  version) echo 4.3.1 ;;
+  build) echo x >>"${count}"
+    if [ "$(wc -l <"${count}")" -eq 1 ]; then echo "${firstBuildError}" >&2; exit 1; fi ;;
+  *) exit 1 ;;
+esac
+`,
+      { mode: 0o755 },
+    );
+    return {
+      env: { PATH: `${bin}:${process.env.PATH}` },
+      builds: () => execFileSync('sh', ['-c', `wc -l <"${count}"`], { encoding: 'utf8' }).trim(),
+    };
+  }
+
+  async function build(env: NodeJS.ProcessEnv): Promise<unknown> {
+    const saved = process.env.PATH;
+    process.env.PATH = env.PATH;
+    try {
+      return await buildImage({ context, image: 'r.io/a', sha: SHA, push: false }).catch(
+        (e: unknown) => e,
+      );
+    } finally {
+      process.env.PATH = saved;
+    }
+  }
+
+  it('builds again when podman lost a cached layer', async () => {
+    const docker = await standIn('getting top layer info: layer not known');
+    const res = await build(docker.env);
+    expect(res).toEqual({ image: 'r.io/a', tags: [`r.io/a:${SHA}`, `r.io/a:${SHA.slice(0, 7)}`] });
+    expect(docker.builds()).toBe('2');
+  });
+
+  it('any other build failure is final', async () => {
+    const docker = await standIn('COPY failed: no such file');
+    const err = await build(docker.env);
+    expect(err).toBeInstanceOf(BuildError);
+    expect((err as Error).message).toMatch(/COPY failed/);
+    expect(docker.builds()).toBe('1');
+  });
+});

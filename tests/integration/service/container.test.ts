@@ -111,7 +111,7 @@ withEngine.describe('the score-api container image', () => {
     };
     expect(config.Labels['org.opencontainers.image.revision']).toBe(sha);
     expect(config.User).toBe('65532:65532');
-    expect(config.Cmd).toEqual(['node', '--max-semi-space-size=4', '/app/main.mjs']);
+    expect(config.Cmd).toEqual(['node', '--max-semi-space-size=4', '--no-maglev', '/app/main.mjs']);
     expect(config.Env).toContain(`GIT_SHA=${sha}`);
   });
 

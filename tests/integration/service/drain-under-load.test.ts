@@ -53,9 +53,11 @@ it('a keep-alive load through a SIGTERM and endpoint removal loses no request', 
     expect(result).toMatchObject({ sent: RATE * (LOAD_MS / 1000), ok: result.sent, failed: 0 });
     expect(exit).toEqual({ code: 0, signal: null });
     // The drain path was taken: the draining pod answered keep-alive clients with Connection: close
-    // and they reconnected, and the load ran on after the old pod was gone.
+    // and they reconnected, and the load ran on after the old pod was gone. Each socket a close answer
+    // ended was opened once, and the requests after it needed at least one more: however few sockets a
+    // loaded machine kept busy, more were opened than were closed.
     expect(result.closeAnswers).toBeGreaterThan(0);
-    expect(result.connectionsOpened).toBeGreaterThan(CONNECTIONS);
+    expect(result.connectionsOpened).toBeGreaterThan(result.closeAnswers);
     expect(loadEndedAt - exitedAt).toBeGreaterThan(1_000);
     expect(oldPod.stderr()).toBe('');
     await waitFor('old pod stop line', () =>

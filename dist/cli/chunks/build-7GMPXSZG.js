@@ -284,6 +284,7 @@ async function resolveDigest(image, opts = {}) {
 __name(resolveDigest, "resolveDigest");
 
 // gitops/flows/build.ts
+var LAYER_RACE = /layer not known/;
 var BuildError = class extends GitopsError {
   constructor(step, detail, hint) {
     super(`docker ${step} failed: ${detail}`, "BUILD_FAILED", hint);
@@ -369,7 +370,13 @@ async function buildImage(opts) {
     opts.context
   ];
   log(`docker ${args.slice(0, buildx ? 2 : 1).join(" ")} ${tags.join(" ")}`);
-  const built = await docker(args);
+  let built = await docker(args);
+  for (let attempt = 2; attempt <= 3 && built.code !== 0 && LAYER_RACE.test(built.stderr); attempt++) {
+    log(
+      `build hit podman's layer race (${outputTail(built.stderr, 1)}); building again (${attempt} of 3)`
+    );
+    built = await docker(args);
+  }
   if (built.code !== 0) throw new BuildError("build", outputTail(built.stderr || built.stdout, 6));
   log(`built ${tags.join(", ")}`);
   if (!opts.push) return { image: opts.image, tags };
