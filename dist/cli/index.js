@@ -16,12 +16,12 @@ var summaries = {
   revert: "revert a bump or promotion (roll back), once"
 };
 var loaders = {
-  bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-D36UKXAF.js")).bumpCommand, "bump"),
+  bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-4HDZPKUQ.js")).bumpCommand, "bump"),
   render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
-  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-B6D7TBFM.js")).promoteCommand, "promote"),
+  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-RIUGGYF2.js")).promoteCommand, "promote"),
   build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-7GMPXSZG.js")).buildCommand, "build"),
-  verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-SXX4JKCV.js")).verifyCommand, "verify"),
-  revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-3N7O3RVZ.js")).revertCommand, "revert")
+  verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-L3IDMSNQ.js")).verifyCommand, "verify"),
+  revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-MJFA26J4.js")).revertCommand, "revert")
 };
 function overview() {
   const names = Object.keys(summaries);

@@ -10,9 +10,29 @@ export interface KubeClient {
   getDeployment(namespace: string, name: string): Promise<object>;
   listReplicaSets(namespace: string, selector: string): Promise<object[]>;
   listPods(namespace: string, selector: string): Promise<object[]>;
+  /** core/v1 Events of a namespace, optionally narrowed by a field selector (e.g. `reason=Unhealthy`). */
+  listEvents(namespace: string, fieldSelector?: string): Promise<object[]>;
+  /**
+   * POSTs `body` as JSON to `path` of a Service through the API server's service proxy
+   * (`/api/v1/namespaces/NS/services/NAME:PORT/proxy/PATH`, RBAC `create` on `services/proxy` named
+   * `NAME:PORT`). Resolves with whatever answered (status 0 when nothing did); KubeApiError for 401/403.
+   */
+  postServiceProxy(request: ServiceProxyRequest): Promise<{ status: number; body: string }>;
   getApplication(namespace: string, name: string): Promise<object>;
   /** Asks Argo CD to re-read Git and compare now instead of at its next poll (default every 3 minutes). */
   refreshApplication(namespace: string, name: string): Promise<void>;
+}
+
+/** A request through the API server's service proxy. */
+export interface ServiceProxyRequest {
+  namespace: string;
+  service: string;
+  /** The Service port's name or number. */
+  port: string;
+  /** Path on the Service, without the leading slash. */
+  path: string;
+  body: unknown;
+  timeoutMs: number;
 }
 
 /** A Kubernetes API call failed; carries the HTTP status (0 when the server was not reached). */

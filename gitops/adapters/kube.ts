@@ -9,9 +9,12 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  Observable,
   PatchStrategy,
+  ResponseContext,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import type { RequestContext } from '@kubernetes/client-node';
 import { InputError } from '../errors.js';
 import {
   ARGOCD_GROUP,
@@ -19,7 +22,7 @@ import {
   ARGOCD_VERSION,
   KubeApiError,
 } from './kube-api.js';
-import type { KubeClient } from './kube-api.js';
+import type { KubeClient, ServiceProxyRequest } from './kube-api.js';
 
 /** Options for building a client: kubeconfig file and context, or the in-cluster service account. */
 export interface KubeClientOptions {
@@ -108,6 +111,13 @@ export function kubeClientFromKubeConfig(kc: KubeConfig): KubeClient {
           core.listNamespacedPod({ namespace, labelSelector: selector }),
         )
       ).items,
+    listEvents: async (namespace, fieldSelector) =>
+      (
+        await call(`list events in ${namespace}${fieldSelector ? ` (${fieldSelector})` : ''}`, () =>
+          core.listNamespacedEvent({ namespace, fieldSelector }),
+        )
+      ).items,
+    postServiceProxy: (request) => postServiceProxy(core, request),
     getApplication: (namespace, name) =>
       call(`get Argo CD application ${namespace}/${name}`, () =>
         custom.getNamespacedCustomObject({
@@ -135,6 +145,50 @@ export function kubeClientFromKubeConfig(kc: KubeConfig): KubeClient {
       );
     },
   };
+}
+
+/**
+ * The generated connect-POST method sends no body, so a request middleware adds the JSON body, its content
+ * type and a timeout; a response middleware keeps the raw text, which the generated code would parse.
+ */
+async function postServiceProxy(
+  core: CoreV1Api,
+  r: ServiceProxyRequest,
+): Promise<{ status: number; body: string }> {
+  const name = `${r.service}:${r.port}`;
+  const operation = `POST /${r.path} to service ${r.namespace}/${name} through the API server's proxy`;
+  let answer: { status: number; body: string } | undefined;
+  const middleware = {
+    pre: (ctx: RequestContext) => {
+      ctx.setBody(JSON.stringify(r.body));
+      ctx.setHeaderParam('Content-Type', 'application/json');
+      ctx.setSignal(AbortSignal.timeout(r.timeoutMs));
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (res: ResponseContext) =>
+      new Observable(
+        res.body.text().then((text) => {
+          answer = { status: res.httpStatusCode, body: text };
+          return new ResponseContext(res.httpStatusCode, res.headers, {
+            text: async () => text,
+            binary: async () => Buffer.from(text),
+          });
+        }),
+      ),
+  };
+  try {
+    await core.connectPostNamespacedServiceProxyWithPathWithHttpInfo(
+      { name, namespace: r.namespace, path: r.path },
+      { middleware: [middleware], middlewareMergeStrategy: 'append' },
+    );
+  } catch (err) {
+    if (answer && (answer.status === 401 || answer.status === 403)) {
+      throw new KubeApiError(operation, answer.status, apiMessage(answer.body), { cause: err });
+    }
+    // Any other status is the Service's (or the proxy's) answer, judged by the caller.
+    if (!answer) return { status: 0, body: errorText(err) };
+  }
+  return answer ?? { status: 0, body: 'no response' };
 }
 
 async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {

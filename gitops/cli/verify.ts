@@ -2,14 +2,27 @@ import type { CliCommand } from './command.js';
 import { flagOptions } from './command.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 import { InputError, withInputNames } from '../errors.js';
-import { validateVerifyOptions, verifyRollout } from '../flows/verify.js';
-import type { VerifyResult } from '../flows/verify.js';
+import { DEFAULT_VERIFY_TIMEOUT_S, validateVerifyOptions } from '../flows/verify-options.js';
+import { verifyRollout } from '../flows/verify.js';
+import type { VerifyOptions, VerifyResult } from '../flows/verify-options.js';
+import { DEFAULT_SMOKE, parseSmokeInput } from '../rules/smoke-check.js';
+
+/** The exit status of each verdict (2 is a usage error). */
+export const EXIT_CODES: Record<VerifyResult['result'], number> = {
+  healthy: 0,
+  failed: 1,
+  'rolled-back': 1,
+  suspended: 3,
+  superseded: 4,
+};
 
 const usage = `Usage: gitops verify --app NAME --revision SHA --deployment NAME --namespace NS [options]
 
-Waits until Argo CD has synced the GitOps revision SHA and the Deployment has rolled out, and reports
-healthy, failed, or (with --rollback) rolled-back after reverting the bump or promotion (commit, squash or
-merge commit of the promotion PR) in --repo.
+Waits until Argo CD has synced the GitOps revision SHA (or a descendant that pins the same images) and the
+Deployment has rolled out, sends a known request through the Service, and reports healthy, failed, or (with
+--rollback) rolled-back after reverting the bump or promotion (commit, squash or merge commit of the
+promotion PR) in --repo; suspended for a paused Deployment and superseded when a newer bump replaced this
+one (neither is reverted).
 
 Options:
   --app NAME              Argo CD Application name
@@ -17,20 +30,28 @@ Options:
   --revision SHA          GitOps repository commit Argo CD must reach (full 40-character SHA)
   --deployment NAME       Deployment to watch
   --namespace NS          Namespace of the Deployment
-  --timeout S             Seconds to wait for the release, and again for a recovery (default 300)
+  --timeout S             Seconds to wait for the release, and again for a recovery (default ${DEFAULT_VERIFY_TIMEOUT_S})
   --poll S                Seconds between polls (default 2)
   --settle S              Seconds Argo CD must stay Synced+Healthy (default 5)
   --restart-threshold N   Container restarts of a new pod that fail the rollout (default 3)
   --rollback              On failure, revert the bump/promotion commit and wait for the recovery
-  --repo PATH|URL         GitOps repository to revert in (required with --rollback)
+  --repo PATH|URL         GitOps repository: read to follow a descendant revision; reverted in with
+                          --rollback (required then)
   --branch NAME           Branch of the GitOps repository (default main)
   --rollback-commit SHA   Bump, promotion or promotion merge commit to revert (default: --revision)
+  --service NAME          Service the smoke request goes through (default: --deployment)
+  --service-port PORT     Its port, by name or number (default http)
+  --smoke-input JSON      Body POSTed to /${DEFAULT_SMOKE.path} (default ${JSON.stringify(DEFAULT_SMOKE.body)})
+  --smoke-label LABEL     Label the first row must get (default ${DEFAULT_SMOKE.label})
+  --no-smoke              Skip the smoke request
   --kubeconfig FILE       Kubeconfig (default KUBECONFIG, ~/.kube/config, or in-cluster)
   --context NAME          Kubeconfig context
   --json                  Print one JSON object: the verdict with timings and timeline
   -h, --help              Show this help
 
-Exit status: 0 healthy, 1 failed or rolled back, 2 usage error.`;
+Exit status: ${Object.entries(EXIT_CODES)
+  .map(([result, code]) => `${code} ${result}`)
+  .join(', ')}, 2 usage error.`;
 
 /** The verify inputs' names as flags, for the core's InputErrors. */
 const FLAGS: Record<string, string> = {
@@ -42,6 +63,8 @@ const FLAGS: Record<string, string> = {
   repo: '--repo',
   branch: '--branch',
   'rollback.commit': '--rollback-commit',
+  service: '--service',
+  'service-port': '--service-port',
 };
 
 function seconds(values: Record<string, unknown>, name: string, fallback: number): number {
@@ -57,14 +80,17 @@ function seconds(values: Record<string, unknown>, name: string, fallback: number
 function describe(res: VerifyResult, app: string, revision: string): string[] {
   const t = res.timings;
   const fmt = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`);
-  const head =
-    res.result === 'healthy'
-      ? `healthy: ${app} is live at ${revision.slice(0, 12)}`
-      : res.result === 'rolled-back'
-        ? `rolled back: ${app} at ${revision.slice(0, 12)} failed and was reverted by ${res.revertCommit?.slice(0, 12)}`
-        : `failed: ${app} at ${revision.slice(0, 12)}`;
-  const lines = [head];
+  const at = revision.slice(0, 12);
+  const heads: Record<VerifyResult['result'], string> = {
+    healthy: `healthy: ${app} is live at ${res.liveRevision && res.liveRevision !== revision ? `${res.liveRevision.slice(0, 12)} (descends from ${at}, same images)` : at}`,
+    'rolled-back': `rolled back: ${app} at ${at} failed and was reverted by ${res.revertCommit?.slice(0, 12)}`,
+    failed: `failed: ${app} at ${at}`,
+    suspended: `suspended: ${app} at ${at}: the Deployment is paused; nothing was reverted`,
+    superseded: `superseded: ${app} at ${at} was replaced by ${res.supersededBy?.slice(0, 12)}; nothing was reverted`,
+  };
+  const lines = [heads[res.result]];
   if (res.reason) lines.push(`reason: ${res.reason}`);
+  if (res.smoke) lines.push(`smoke: ${res.smoke}`);
   lines.push(
     `timings: synced ${fmt(t.toSyncedMs)}, ready ${fmt(t.toReadyMs)}, recovered ${fmt(t.toRecoveredMs)}`,
   );
@@ -77,8 +103,8 @@ export const verifyCommand: CliCommand = {
   usage,
   options: flagOptions({
     string:
-      'app app-namespace revision deployment namespace timeout poll settle restart-threshold repo branch rollback-commit kubeconfig context',
-    boolean: 'rollback json',
+      'app app-namespace revision deployment namespace timeout poll settle restart-threshold repo branch rollback-commit kubeconfig context service service-port smoke-input smoke-label',
+    boolean: 'rollback json no-smoke',
   }),
   async run(values, io) {
     const json = boolFlag(values, 'json');
@@ -86,7 +112,7 @@ export const verifyCommand: CliCommand = {
     const revision = requireFlag(values, 'revision');
     const deployment = requireFlag(values, 'deployment');
     const namespace = requireFlag(values, 'namespace');
-    const timeoutMs = seconds(values, 'timeout', 300) * 1000;
+    const timeoutMs = seconds(values, 'timeout', DEFAULT_VERIFY_TIMEOUT_S) * 1000;
     const pollMs = seconds(values, 'poll', 2) * 1000;
     const settleMs = stringFlag(values, 'settle') === '0' ? 0 : seconds(values, 'settle', 5) * 1000;
     const thresholdRaw = stringFlag(values, 'restart-threshold');
@@ -97,9 +123,32 @@ export const verifyCommand: CliCommand = {
     const repo = stringFlag(values, 'repo');
     if (rollback && !repo)
       throw new InputError('--repo', 'is required with --rollback (the GitOps repository)');
-    if (!rollback && (stringFlag(values, 'rollback-commit') || stringFlag(values, 'branch'))) {
-      throw new InputError('--rollback', 'is required when --rollback-commit or --branch is given');
+    if (!rollback && stringFlag(values, 'rollback-commit')) {
+      throw new InputError('--rollback', 'is required when --rollback-commit is given');
     }
+    if (!repo && stringFlag(values, 'branch')) {
+      throw new InputError('--repo', 'is required when --branch is given');
+    }
+    const smokeFlags = ['service', 'service-port', 'smoke-input', 'smoke-label'].filter(
+      (f) => stringFlag(values, f) !== undefined,
+    );
+    if (boolFlag(values, 'no-smoke') && smokeFlags.length > 0) {
+      throw new InputError('--no-smoke', `contradicts --${smokeFlags.join(', --')}`);
+    }
+    const smokeInput = stringFlag(values, 'smoke-input');
+    const smoke: VerifyOptions['smoke'] = boolFlag(values, 'no-smoke')
+      ? false
+      : {
+          service: stringFlag(values, 'service'),
+          port: stringFlag(values, 'service-port'),
+          request: {
+            ...DEFAULT_SMOKE,
+            ...(smokeInput !== undefined
+              ? { body: parseSmokeInput(smokeInput, '--smoke-input') }
+              : {}),
+            label: stringFlag(values, 'smoke-label') ?? DEFAULT_SMOKE.label,
+          },
+        };
     const options = {
       app,
       appNamespace: stringFlag(values, 'app-namespace'),
@@ -118,6 +167,8 @@ export const verifyCommand: CliCommand = {
               commit: stringFlag(values, 'rollback-commit'),
             }
           : undefined,
+      source: repo ? { repo, branch: stringFlag(values, 'branch') } : undefined,
+      smoke,
       log: progressLogger(io, json),
     };
     const res = await withInputNames(FLAGS, async () => {
@@ -134,6 +185,6 @@ export const verifyCommand: CliCommand = {
       json: { app, revision, deployment, namespace, ...res },
       lines: describe(res, app, revision),
     });
-    return res.result === 'healthy' ? 0 : 1;
+    return EXIT_CODES[res.result];
   },
 };

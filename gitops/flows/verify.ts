@@ -1,7 +1,9 @@
 /**
- * Verifies that a GitOps revision went live: asks Argo CD to refresh, waits until the revision is synced, then
- * watches the Deployment rollout and the application's health. On failure or timeout it can roll back by
- * reverting the bump commit in Git (Argo CD then syncs the revert) and waits for the recovery.
+ * Verifies that a GitOps revision went live: asks Argo CD to refresh, waits until the revision (or a
+ * descendant that pins the same images) is synced, watches the Deployment rollout and the application's
+ * health, then sends a known request through the Service. On failure or timeout it can roll back by
+ * reverting the bump commit in Git (Argo CD then syncs the revert) and waits for the recovery. A paused
+ * Deployment (suspended) and a release a newer bump replaced (superseded) end the run without a revert.
  */
 import {
   evaluateApplication,
@@ -12,59 +14,34 @@ import {
 import type { AppVerdict } from '../rules/argocd-status.js';
 import { evaluateRollout, selectorOf } from '../rules/rollout-status.js';
 import type { RolloutVerdict } from '../rules/rollout-status.js';
+import { judgeLiveRevision, pinnedDigests } from '../rules/revision-lineage.js';
+import type { LineageVerdict, Pin } from '../rules/revision-lineage.js';
+import { DEFAULT_SMOKE, judgeSmoke } from '../rules/smoke-check.js';
 import { KubeApiError } from '../adapters/kube-api.js';
-import type { KubeClient } from '../adapters/kube-api.js';
+import { fetchBranch } from '../adapters/git.js';
 import { GitopsError, InputError } from '../errors.js';
 import { retry } from '../retry.js';
-import { checkBranch, checkCommitSha, checkKubeName } from '../rules/names.js';
-import type { RevertOptions, RevertResult } from './revert.js';
+import { listImages } from '../rules/kustomization.js';
+import type { RevertOptions } from './revert.js';
 import { findRevertOf, revertDeployment } from './revert.js';
 import type { Workspace } from './workspace.js';
 import { openWorkspace } from './workspace.js';
+import { DEFAULT_VERIFY_TIMEOUT_S, validateVerifyOptions } from './verify-options.js';
+import type { Clock, LineageSource, VerifyOptions, VerifyResult } from './verify-options.js';
 
-/** Time source and wait; injected so unit tests run without real waiting. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
+export { DEFAULT_VERIFY_TIMEOUT_S, validateVerifyOptions } from './verify-options.js';
+export type {
+  Clock,
+  LineageSource,
+  SmokeOptions,
+  VerifyOptions,
+  VerifyResult,
+} from './verify-options.js';
 
-export interface VerifyOptions {
-  kube: KubeClient;
-  app: string;
-  appNamespace?: string;
-  /** The GitOps repository commit Argo CD must reach (40 hex). */
-  revision: string;
-  deployment: string;
-  namespace: string;
-  /** How long to wait for the revision to be live. Default 300 000 ms. */
-  timeoutMs?: number;
-  /** Poll interval. Default 2000 ms. */
-  pollMs?: number;
-  /** Revert `commit` (default: `revision`) in `repo` when verification fails, and wait for the recovery. */
-  rollback?: { repo: string; branch?: string; commit?: string };
-  log?: (line: string) => void;
-  /** Argo CD must report Synced+Healthy this long after its last transition. Default 5000 ms. */
-  settleMs?: number;
-  /** Container restarts of a new pod above which the rollout fails. Default 3. */
-  restartThreshold?: number;
-  /** How long to wait for the recovery after a revert. Default: timeoutMs. */
-  recoveryTimeoutMs?: number;
-  clock?: Clock;
-  /** Injected for tests; default revertDeployment in the rollback workspace. */
-  revert?: (opts: RevertOptions) => Promise<RevertResult>;
-  /** Injected for tests; default: the revert of `commit` on the remote rollback branch (findRevertOf), if any. */
-  findRevert?: (commit: string) => Promise<string | undefined>;
-}
-
-export interface VerifyResult {
-  result: 'healthy' | 'rolled-back' | 'failed';
-  reason?: string;
-  timings: { toSyncedMs?: number; toReadyMs?: number; toRecoveredMs?: number };
-  timeline: { atMs: number; event: string }[];
-  revertCommit?: string;
-  /** 'reverted' when this run pushed the revert, 'already-reverted' when an earlier run had. */
-  revertStatus?: RevertResult['status'];
-}
+/** Attempts of a smoke request the Service did not answer (no endpoint yet, a proxy blip), and the wait between. */
+const SMOKE_ATTEMPTS = 3;
+const SMOKE_RETRY_MS = 2000;
+const SMOKE_TIMEOUT_MS = 10_000;
 
 const realClock: Clock = {
   now: () => Date.now(),
@@ -77,6 +54,9 @@ interface Observation {
   synced: boolean;
   tracked?: string;
   rollout?: RolloutVerdict;
+  /** The revision judged: `revision` or a descendant that pins the same images. */
+  judged?: string;
+  lineage?: LineageVerdict;
 }
 
 /** The outcome of one poll loop: what `decide` concluded, or how it timed out. */
@@ -131,17 +111,20 @@ async function pollUntil<T>(p: {
 /** Runs the verification (and the rollback when asked) and returns the verdict with timings and a timeline. */
 export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> {
   validateVerifyOptions(opts);
-  // The rollback repository is opened once, for the check for an earlier revert and for the revert.
+  // The GitOps repository is opened once, for the lineage of a live revision, the check for an earlier
+  // revert and the revert; only a rollback needs it synced with the remote (it pushes).
+  const repo = opts.rollback ?? opts.source;
   let workspace: Promise<Workspace> | undefined;
-  const rollbackWorkspace = (): Promise<Workspace> =>
+  const openRepo = (): Promise<Workspace> =>
     (workspace ??= openWorkspace({
-      repo: opts.rollback!.repo,
-      branch: opts.rollback!.branch ?? 'main',
-      sync: true,
+      repo: repo!.repo,
+      branch: repo!.branch ?? 'main',
+      sync: opts.rollback !== undefined,
       log: opts.log,
     }));
+  const lineage = opts.lineage ?? (repo ? gitLineage(openRepo, opts.log) : undefined);
   try {
-    return await verifyWith(opts, rollbackWorkspace);
+    return await verifyWith(opts, openRepo, lineage);
   } finally {
     if (workspace) await (await workspace.catch(() => undefined))?.cleanup();
   }
@@ -150,10 +133,11 @@ export async function verifyRollout(opts: VerifyOptions): Promise<VerifyResult> 
 async function verifyWith(
   opts: VerifyOptions,
   rollbackWorkspace: () => Promise<Workspace>,
+  lineage: LineageSource | undefined,
 ): Promise<VerifyResult> {
   const clock = opts.clock ?? realClock;
   const appNamespace = opts.appNamespace ?? 'argocd';
-  const timeoutMs = opts.timeoutMs ?? 300_000;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_S * 1000;
   const pollMs = opts.pollMs ?? 2000;
   const settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS;
   const start = clock.now();
@@ -165,17 +149,7 @@ async function verifyWith(
     opts.log?.(`[+${(atMs / 1000).toFixed(1)}s] ${text}`);
   };
 
-  const observe = async (
-    revision: string,
-    watchRollout: (synced: boolean) => boolean,
-  ): Promise<Observation> => {
-    const app = await opts.kube.getApplication(appNamespace, opts.app);
-    const verdict = evaluateApplication(app, revision, new Date(clock.now()), settleMs);
-    const synced = isSyncedTo(app, revision);
-    const obs: Observation = { app: verdict, synced, tracked: trackedRevision(app) };
-    if (watchRollout(synced)) obs.rollout = await readRollout(opts);
-    return obs;
-  };
+  const lineageOf = memoLineage(lineage, opts.revision);
 
   // A re-run after a rollback (a retried CI job) must not wait the whole timeout for a revision that is gone.
   let failure: string | undefined;
@@ -199,37 +173,103 @@ async function verifyWith(
 
   // Phase 1: the revision goes live, or fails, or time runs out.
   const seen = new Set<string>([opts.revision]);
+  const deadline = start + timeoutMs;
+  let liveRevision: string | undefined;
+  let smoke: string | undefined;
   if (!failure) {
-    const deadline = start + timeoutMs;
-    const phase = await pollUntil<{ failure: string } | { healthy: string }>({
+    type Phase1 =
+      | { failure: string }
+      | { healthy: string }
+      | { suspended: string }
+      | { superseded: LineageVerdict & { state: 'superseded' } };
+    const phase = await pollUntil<Phase1>({
       clock,
       deadline,
       pollMs,
       label: 'waiting',
       event,
-      // Before the sync the Deployment still runs the previous release; its state says nothing about this one.
-      observe: () => observe(opts.revision, (synced) => synced || timings.toSyncedMs !== undefined),
+      observe: async () => {
+        const app = await opts.kube.getApplication(appNamespace, opts.app);
+        const tracked = trackedRevision(app);
+        const lin =
+          tracked && tracked !== opts.revision
+            ? await lineageOf.judge(tracked, appPath(app))
+            : undefined;
+        if (lin?.state === 'superseded') {
+          return {
+            app: { state: 'pending', message: lin.message },
+            synced: false,
+            tracked,
+            lineage: lin,
+          };
+        }
+        const judged = lin?.state === 'follows' ? lin.revision : opts.revision;
+        const verdict = evaluateApplication(app, judged, new Date(clock.now()), settleMs);
+        const obs: Observation = {
+          app:
+            lin?.state === 'waiting' && verdict.state === 'pending'
+              ? { ...verdict, message: `${verdict.message}; ${lin.message}` }
+              : verdict,
+          synced: isSyncedTo(app, judged),
+          tracked,
+          judged,
+          lineage: lin,
+        };
+        // Before the sync the Deployment still runs the previous release; its state says nothing about this one.
+        if (obs.synced || timings.toSyncedMs !== undefined) {
+          const path = appPath(app);
+          const pins = path && lineage ? await lineageOf.bumpPins(path) : undefined;
+          obs.rollout = await readRollout(opts, clock, pins ? pinnedDigests(pins) : undefined);
+        }
+        return obs;
+      },
       decide: (obs) => {
         if (obs.tracked) seen.add(obs.tracked);
+        if (obs.lineage?.state === 'superseded') return { superseded: obs.lineage };
         if (obs.synced && timings.toSyncedMs === undefined) {
           timings.toSyncedMs = clock.now() - start;
-          event(`Argo CD synced ${opts.revision.slice(0, 12)}`);
+          event(
+            `Argo CD synced ${obs.judged?.slice(0, 12)}${obs.judged !== opts.revision ? ` (${obs.lineage?.message})` : ''}`,
+          );
         }
         if (obs.app.state === 'failed' || obs.app.state === 'degraded')
           return { failure: `Argo CD ${obs.app.state}: ${obs.app.message}` };
+        if (obs.rollout?.state === 'suspended') return { suspended: obs.rollout.message };
         if (obs.rollout?.state === 'failed')
           return { failure: `rollout failed: ${obs.rollout.reason}: ${obs.rollout.message}` };
-        if (obs.app.state === 'live' && obs.rollout?.state === 'complete')
+        if (obs.app.state === 'live' && obs.rollout?.state === 'complete') {
+          liveRevision = obs.judged;
           return { healthy: obs.rollout.message };
+        }
         return undefined;
       },
     });
-    if (phase.done && 'healthy' in phase.done) {
-      timings.toReadyMs = clock.now() - start;
-      event(`healthy: ${phase.done.healthy}`);
-      return { result: 'healthy', timings, timeline };
+    const done = phase.done;
+    if (done && 'superseded' in done) {
+      event(`superseded: ${done.superseded.message}; not judged, not reverted`);
+      return {
+        result: 'superseded',
+        reason: done.superseded.message,
+        supersededBy: done.superseded.revision,
+        timings,
+        timeline,
+      };
     }
-    if (phase.done) failure = phase.done.failure;
+    if (done && 'suspended' in done) {
+      event(`suspended: ${done.suspended}; not reverted`);
+      return { result: 'suspended', reason: done.suspended, timings, timeline };
+    }
+    if (done && 'healthy' in done) {
+      event(`rollout healthy: ${done.healthy}`);
+      const answer = await smokeRequest(opts, clock, event);
+      smoke = answer.message || undefined; // '' when skipped
+      if (answer.ok) {
+        timings.toReadyMs = clock.now() - start;
+        event(`healthy: ${done.healthy}`);
+        return { result: 'healthy', liveRevision, smoke, timings, timeline };
+      }
+      failure = `smoke request failed: ${answer.message}`;
+    } else if (done && 'failure' in done) failure = done.failure;
     else if (!phase.observed) {
       // Never having seen the cluster says nothing about the release: do not roll back on it.
       throw new GitopsError(
@@ -243,7 +283,15 @@ async function verifyWith(
   }
   event(`verification failed: ${failure}`);
 
-  if (!opts.rollback) return { result: 'failed', reason: failure, timings, timeline };
+  if (!opts.rollback)
+    return {
+      result: 'failed',
+      reason: failure,
+      liveRevision,
+      smoke,
+      timings,
+      timeline,
+    };
 
   // Phase 2: revert the bump or promotion commit and wait until the cluster is back on a healthy revision.
   const revert =
@@ -255,7 +303,7 @@ async function verifyWith(
     repo: opts.rollback.repo,
     branch: opts.rollback.branch,
     commit,
-    reason: failure as string,
+    reason: failure,
     push: true,
     log: opts.log,
   });
@@ -269,6 +317,8 @@ async function verifyWith(
   const base: VerifyResult = {
     result: 'failed',
     reason: failure,
+    liveRevision,
+    smoke,
     timings,
     timeline,
     revertCommit: reverted.commit,
@@ -297,7 +347,7 @@ async function verifyWith(
         synced: target !== undefined && isSyncedTo(app, target),
         tracked,
       };
-      if (obs.synced) obs.rollout = await readRollout(opts);
+      if (obs.synced) obs.rollout = await readRollout(opts, clock);
       return obs;
     },
     decide: (obs) =>
@@ -315,31 +365,111 @@ async function verifyWith(
   return { ...base, reason };
 }
 
-/** Checks the verify inputs before anything is contacted; InputError naming the first bad one. */
-export function validateVerifyOptions(opts: Omit<VerifyOptions, 'kube'>): void {
-  checkCommitSha(opts.revision, 'revision');
-  if (opts.rollback?.commit !== undefined) checkCommitSha(opts.rollback.commit, 'rollback.commit');
-  checkKubeName(opts.app, 'app');
-  checkKubeName(opts.deployment, 'deployment');
-  checkKubeName(opts.namespace, 'namespace', { label: true });
-  if (opts.appNamespace !== undefined)
-    checkKubeName(opts.appNamespace, 'app-namespace', { label: true });
-  for (const [input, value] of [
-    ['timeout', opts.timeoutMs],
-    ['poll', opts.pollMs],
-    ['recovery-timeout', opts.recoveryTimeoutMs],
-  ] as const) {
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
-      throw new InputError(input, `expected a positive number of milliseconds, got ${value}`);
+/** The overlay path the Application renders (single source, or the first source with a path). */
+function appPath(app: object): string | undefined {
+  const spec = (app as { spec?: { source?: { path?: string }; sources?: { path?: string }[] } })
+    .spec;
+  return spec?.source?.path ?? spec?.sources?.find((s) => s.path)?.path;
+}
+
+/**
+ * Judges each live revision once (its lineage cannot change), except while the relation is unknown (the
+ * commit not fetched yet, or no repository): those are asked again at the next poll. What the bump pins
+ * (the digest the Deployment must run) is read once too, again after a failed read.
+ */
+function memoLineage(
+  lineage: LineageSource | undefined,
+  bump: string,
+): {
+  judge: (live: string, path: string | undefined) => Promise<LineageVerdict>;
+  bumpPins: (path: string) => Promise<Pin[] | undefined>;
+} {
+  const known = new Map<string, LineageVerdict>();
+  let pinned: Promise<Pin[] | undefined> | undefined;
+  const bumpPins = (path: string): Promise<Pin[] | undefined> => {
+    if (!lineage) return Promise.resolve(undefined);
+    return (pinned ??= lineage.pins(bump, path).catch((err: unknown) => {
+      pinned = undefined;
+      throw err;
+    }));
+  };
+  const judge = async (live: string, path: string | undefined): Promise<LineageVerdict> => {
+    const cached = known.get(live);
+    if (cached) return cached;
+    const relation = lineage ? await lineage.relation(bump, live) : 'unknown';
+    const pins =
+      relation === 'descendant' && path && lineage
+        ? { bumpPins: await bumpPins(path), livePins: await lineage.pins(live, path) }
+        : {};
+    const verdict = judgeLiveRevision({ bump, live, relation, ...pins });
+    if (relation !== 'unknown') known.set(live, verdict);
+    return verdict;
+  };
+  return { judge, bumpPins };
+}
+
+/** Lineage from the GitOps repository's history; a commit not fetched yet is fetched once. */
+function gitLineage(open: () => Promise<Workspace>, log?: (line: string) => void): LineageSource {
+  const present = async (ws: Workspace, rev: string): Promise<boolean> =>
+    (await ws.git.tryRun(['cat-file', '-e', `${rev}^{commit}`])).code === 0;
+  return {
+    relation: async (bump, live) => {
+      const ws = await open();
+      if (!(await present(ws, live)) && ws.hasRemote) {
+        log?.(`fetching ${ws.branch}: Argo CD tracks ${live.slice(0, 12)}, not in the local clone`);
+        await fetchBranch(ws.git, ws.branch);
+      }
+      if (!(await present(ws, live)) || !(await present(ws, bump))) return 'unknown';
+      if (await ws.git.isAncestor(bump, live)) return 'descendant';
+      if (await ws.git.isAncestor(live, bump)) return 'ancestor';
+      return 'unrelated';
+    },
+    pins: async (revision, path) => {
+      const ws = await open();
+      for (const file of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+        const res = await ws.git.tryRun([
+          'show',
+          `${revision}:${path.replace(/\/+$/, '')}/${file}`,
+        ]);
+        if (res.code === 0) return listImages(res.stdout, `${path}/${file}`);
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Sends the smoke request through the Service once the rollout is healthy. A request the Service did not
+ * answer (no endpoint yet, a proxy blip) is tried again a few times; an answer that is wrong is final.
+ */
+async function smokeRequest(
+  opts: VerifyOptions,
+  clock: Clock,
+  event: (text: string) => void,
+): Promise<{ ok: boolean; message: string }> {
+  if (opts.smoke === false) return { ok: true, message: '' };
+  const spec = opts.smoke?.request ?? DEFAULT_SMOKE;
+  const service = opts.smoke?.service ?? opts.deployment;
+  const port = opts.smoke?.port ?? 'http';
+  for (let attempt = 1; ; attempt += 1) {
+    const res = await opts.kube.postServiceProxy({
+      namespace: opts.namespace,
+      service,
+      port,
+      path: spec.path,
+      body: spec.body,
+      timeoutMs: SMOKE_TIMEOUT_MS,
+    });
+    const verdict = judgeSmoke(spec, res);
+    const where = `service ${opts.namespace}/${service}:${port}`;
+    if (verdict.state === 'passed') {
+      event(`smoke request through ${where}: ${verdict.message}`);
+      return { ok: true, message: verdict.message };
     }
-  }
-  if (opts.rollback) {
-    if (typeof opts.rollback.repo !== 'string' || opts.rollback.repo.trim() === '')
-      throw new InputError(
-        'repo',
-        'is required for a rollback (the GitOps repository path or URL)',
-      );
-    if (opts.rollback.branch !== undefined) checkBranch(opts.rollback.branch);
+    if (verdict.state === 'failed' || attempt >= SMOKE_ATTEMPTS)
+      return { ok: false, message: `${where}: ${verdict.message}` };
+    event(`smoke request through ${where}: ${verdict.message}; trying again`);
+    await clock.sleep(SMOKE_RETRY_MS);
   }
 }
 
@@ -355,7 +485,11 @@ function refresh(opts: VerifyOptions, appNamespace: string, clock: Clock): Promi
   });
 }
 
-async function readRollout(opts: VerifyOptions): Promise<RolloutVerdict> {
+async function readRollout(
+  opts: VerifyOptions,
+  clock: Clock,
+  expectedDigests?: string[],
+): Promise<RolloutVerdict> {
   let deployment: object;
   try {
     deployment = await opts.kube.getDeployment(opts.namespace, opts.deployment);
@@ -374,12 +508,26 @@ async function readRollout(opts: VerifyOptions): Promise<RolloutVerdict> {
     opts.kube.listReplicaSets(opts.namespace, selector),
     opts.kube.listPods(opts.namespace, selector),
   ]);
+  // The kubelet's probe failures explain a pod that is not Ready, and date when its probing began.
+  const events = pods.some(hasUnreadyContainer)
+    ? await opts.kube.listEvents(opts.namespace, 'reason=Unhealthy')
+    : [];
   return evaluateRollout({
     deployment,
     replicaSets,
     pods,
+    events,
+    now: new Date(clock.now()),
+    expectedDigests,
     restartThreshold: opts.restartThreshold,
   });
+}
+
+function hasUnreadyContainer(pod: object): boolean {
+  const statuses = (
+    pod as { status?: { containerStatuses?: { ready?: boolean; state?: { running?: unknown } }[] } }
+  ).status?.containerStatuses;
+  return (statuses ?? []).some((c) => !c.ready && c.state?.running !== undefined);
 }
 
 function waitingFor(obs: Observation): string {

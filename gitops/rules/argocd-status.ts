@@ -3,7 +3,15 @@
  * finished sync operation, healthy, and quiet for a short settle window so a flapping health is not taken
  * for success. Multi-source applications are supported minimally: the revision counts as matched when it is
  * one of `revisions` (it does not check which source it belongs to).
+ *
+ * Argo CD retries on its own: a sync operation that fails is put back to Running until the Application's
+ * `syncPolicy.retry.limit` is spent, and a comparison that failed (ComparisonError: a repo-server or Git
+ * blip) is tried again at the next refresh. Only a sync operation that ends Failed or Error for the revision
+ * is a failure here; an error condition keeps the revision pending, with its message, until the caller's
+ * deadline.
  */
+
+import { toMs } from './readiness-budget.js';
 
 export type AppVerdict = { state: 'pending' | 'live' | 'degraded' | 'failed'; message: string };
 
@@ -19,6 +27,7 @@ interface AppView {
     operationState?: {
       phase?: string;
       message?: string;
+      retryCount?: number;
       finishedAt?: unknown;
       operation?: { sync?: { revision?: string; revisions?: string[] } };
       syncResult?: {
@@ -38,11 +47,13 @@ function short(revision: string | undefined): string {
   return revision ? revision.slice(0, 12) : '(none)';
 }
 
-function toMs(value: unknown): number | undefined {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value !== 'string' || value === '') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
+/** The Application's error conditions (type ending in `Error`) as one line, or undefined when there are none. */
+export function errorConditions(app: object): string | undefined {
+  const errors = ((app as AppView).status?.conditions ?? []).filter((c) =>
+    c.type?.endsWith('Error'),
+  );
+  if (errors.length === 0) return undefined;
+  return errors.map((c) => `${c.type}: ${c.message ?? ''}`.trim()).join('; ');
 }
 
 /** The revision Argo CD last compared the application against (first of `revisions` for multi-source apps). */
@@ -81,15 +92,6 @@ export function evaluateApplication(
     (matches(revision, op.syncResult?.revision, op.syncResult?.revisions) ||
       matches(revision, op.operation?.sync?.revision, op.operation?.sync?.revisions));
 
-  // Conditions are app-wide and carry no revision; an error condition blocks any revision from going live.
-  const errors = (status.conditions ?? []).filter((c) => c.type?.endsWith('Error'));
-  if (errors.length > 0) {
-    return {
-      state: 'failed',
-      message: `application ${name}: ${errors.map((c) => `${c.type}: ${c.message ?? ''}`.trim()).join('; ')}`,
-    };
-  }
-
   if (opRevisionMatches && (op.phase === 'Failed' || op.phase === 'Error')) {
     const failedResources = (op.syncResult?.resources ?? [])
       .filter((r) => r.status === 'SyncFailed')
@@ -97,6 +99,16 @@ export function evaluateApplication(
     return {
       state: 'failed',
       message: `sync of ${short(revision)} ${op.phase}: ${op.message ?? ''}${failedResources.length ? ` (${failedResources.join('; ')})` : ''}`,
+    };
+  }
+
+  // Conditions are app-wide and carry no revision. An error condition (a failed comparison, an invalid
+  // spec) blocks any revision from going live, but Argo CD retries it: wait, and say why.
+  const errors = errorConditions(a);
+  if (errors) {
+    return {
+      state: 'pending',
+      message: `Argo CD reports ${errors} (Argo CD retries; waiting until the deadline)`,
     };
   }
 
@@ -108,9 +120,10 @@ export function evaluateApplication(
   }
 
   if (op?.phase === 'Running' || op?.phase === 'Terminating') {
+    const retry = op.retryCount ? ` (Argo CD retry ${op.retryCount})` : '';
     return {
       state: 'pending',
-      message: `sync operation ${op.phase} for ${short(op.operation?.sync?.revision ?? op.syncResult?.revision)}${op.message ? `: ${op.message}` : ''}`,
+      message: `sync operation ${op.phase}${retry} for ${short(op.operation?.sync?.revision ?? op.syncResult?.revision)}${op.message ? `: ${op.message}` : ''}`,
     };
   }
 
@@ -135,6 +148,13 @@ export function evaluateApplication(
     return {
       state: 'degraded',
       message: `application ${name} Degraded at ${short(revision)}${health.message ? `: ${health.message}` : ''}`,
+    };
+  }
+
+  if (health.status === 'Suspended') {
+    return {
+      state: 'pending',
+      message: `application ${name} Suspended at ${short(revision)} (a paused Deployment?)${health.message ? `: ${health.message}` : ''}`,
     };
   }
 

@@ -1,14 +1,20 @@
 /**
- * Decides whether a Deployment rollout is progressing, complete or failed from plain objects shaped like the
- * Kubernetes API JSON. The completion rules are those of `kubectl rollout status`; on top of them, pods of the
- * new ReplicaSet that can never become ready (crash loops, image pulls, bad config) fail the rollout at once
- * instead of waiting for the progress deadline.
+ * Decides whether a Deployment rollout is progressing, complete, failed or suspended from plain objects shaped
+ * like the Kubernetes API JSON. The completion rules are those of `kubectl rollout status`; a paused Deployment
+ * is suspended, as Argo CD calls it. On top of them, pods of the new ReplicaSet fail the rollout as soon as
+ * they show they will not become ready: a waiting reason Argo CD calls Degraded (crash loops, image pulls,
+ * bad config), repeated non-zero exits, or a readiness probe that has used up its budget
+ * (readiness-budget.ts), instead of waiting for the progress deadline. A pod that cannot be scheduled yet is
+ * left to the progress deadline: a cluster autoscaler may still add a node for it.
  */
 import { InputError } from '../errors.js';
+import { readinessDeadline, readinessFailures, toMs } from './readiness-budget.js';
+import type { ProbeView } from './readiness-budget.js';
 
 export type RolloutVerdict =
   | { state: 'progressing'; message: string }
   | { state: 'complete'; message: string }
+  | { state: 'suspended'; message: string }
   | { state: 'failed'; reason: string; message: string };
 
 /** Input of evaluateRollout: the Deployment, the ReplicaSets its selector matches and the pods it matches. */
@@ -18,6 +24,15 @@ export interface RolloutInput {
   pods: object[];
   /** A container of the new ReplicaSet restarting more than this many times fails the rollout. Default 3. */
   restartThreshold?: number;
+  /** The time of the observation; without it no readiness budget is judged. */
+  now?: Date;
+  /** core/v1 Events of the namespace (at least the pods' `Unhealthy` ones): the readiness failures. */
+  events?: object[];
+  /**
+   * Image digests (sha256:...) the release pins: until the Deployment's pod template carries one of them it
+   * does not run the release yet, whatever its counters say.
+   */
+  expectedDigests?: string[];
 }
 
 /** Waiting reasons after which a container will not start without a change to the release. */
@@ -29,6 +44,24 @@ export const FATAL_WAITING_REASONS: readonly string[] = [
   'CreateContainerError',
   'InvalidImageName',
 ];
+
+/**
+ * Argo CD's rule for a pod's waiting container (gitops-engine health_pod.go): a reason starting with `Err`
+ * or ending in `Error` or `BackOff` is Degraded (ErrImageNeverPull, ImageInspectError, RunContainerError,
+ * PostStartHookError...), plus the fixed list above.
+ */
+export function isFatalWaitingReason(reason: string | undefined): boolean {
+  if (!reason) return false;
+  return (
+    FATAL_WAITING_REASONS.includes(reason) ||
+    reason.startsWith('Err') ||
+    reason.endsWith('Error') ||
+    reason.endsWith('BackOff')
+  );
+}
+
+/** Restarts after which a container that exited non-zero and is not ready fails the release at once. */
+export const RESTARTS_AFTER_ERROR = 2;
 
 export const DEFAULT_RESTART_THRESHOLD = 3;
 const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -51,9 +84,23 @@ interface Condition {
   reason?: string;
   message?: string;
 }
+interface ContainerSpec {
+  name?: string;
+  image?: string;
+  startupProbe?: ProbeView;
+  readinessProbe?: ProbeView;
+}
+interface PodSpec {
+  containers?: ContainerSpec[];
+  initContainers?: ContainerSpec[];
+}
 interface DeploymentView {
   metadata?: Meta;
-  spec?: { replicas?: number; paused?: boolean; template?: { metadata?: Meta; spec?: unknown } };
+  spec?: {
+    replicas?: number;
+    paused?: boolean;
+    template?: { metadata?: Meta; spec?: PodSpec };
+  };
   status?: {
     observedGeneration?: number;
     replicas?: number;
@@ -70,18 +117,20 @@ interface ReplicaSetView {
 }
 interface ContainerState {
   waiting?: { reason?: string; message?: string };
-  running?: unknown;
+  running?: { startedAt?: unknown };
   terminated?: { reason?: string; exitCode?: number; message?: string };
 }
 interface ContainerStatus {
   name?: string;
   restartCount?: number;
   ready?: boolean;
+  started?: boolean;
   state?: ContainerState;
   lastState?: ContainerState;
 }
 interface PodView {
   metadata?: Meta;
+  spec?: PodSpec;
   status?: {
     phase?: string;
     conditions?: Condition[];
@@ -107,6 +156,18 @@ export function evaluateRollout(input: RolloutInput): RolloutVerdict {
     };
   }
 
+  // Argo CD calls a paused Deployment Suspended: someone stopped the rollout on purpose, nothing is broken,
+  // and a revert could not roll out either until it is resumed.
+  if (spec.paused) {
+    return {
+      state: 'suspended',
+      message: `deployment "${name}" is paused (spec.paused): the rollout waits until it is resumed (kubectl rollout resume deployment/${name})`,
+    };
+  }
+
+  const missing = missingDigests(deployment, input.expectedDigests);
+  if (missing) return { state: 'progressing', message: `deployment "${name}" ${missing}` };
+
   const progressing = (status.conditions ?? []).find((c) => c.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return {
@@ -118,7 +179,10 @@ export function evaluateRollout(input: RolloutInput): RolloutVerdict {
 
   const newRs = findNewReplicaSet(deployment, input.replicaSets as ReplicaSetView[]);
   if (newRs) {
-    const podFailure = findPodFailure(newRs, input.pods as PodView[], threshold);
+    const podFailure = findPodFailure(newRs, input.pods as PodView[], threshold, {
+      now: input.now,
+      events: input.events ?? [],
+    });
     if (podFailure) return podFailure;
   }
 
@@ -126,27 +190,24 @@ export function evaluateRollout(input: RolloutInput): RolloutVerdict {
   const updated = status.updatedReplicas ?? 0;
   const total = status.replicas ?? 0;
   const available = status.availableReplicas ?? 0;
-  const paused = spec.paused
-    ? ' (deployment is paused: the rollout will not progress until it is resumed)'
-    : '';
   const hints = waitingHints(newRs, input.pods as PodView[]);
 
   if (updated < desired) {
     return {
       state: 'progressing',
-      message: `waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated${paused}${hints}`,
+      message: `waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated${hints}`,
     };
   }
   if (total > updated) {
     return {
       state: 'progressing',
-      message: `waiting for deployment "${name}" rollout to finish: ${total - updated} old replicas are pending termination${paused}${hints}`,
+      message: `waiting for deployment "${name}" rollout to finish: ${total - updated} old replicas are pending termination${hints}`,
     };
   }
   if (available < updated) {
     return {
       state: 'progressing',
-      message: `waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available${paused}${hints}`,
+      message: `waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available${hints}`,
     };
   }
   return {
@@ -224,10 +285,17 @@ function podsOf(rs: ReplicaSetView, pods: PodView[]): PodView[] {
   });
 }
 
+/** What the readiness rule needs besides the pods. */
+interface Observed {
+  now?: Date;
+  events: object[];
+}
+
 function findPodFailure(
   rs: ReplicaSetView,
   pods: PodView[],
   threshold: number,
+  observed: Observed,
 ): RolloutVerdict | undefined {
   for (const pod of podsOf(rs, pods)) {
     const podName = pod.metadata?.name ?? '(unnamed pod)';
@@ -236,26 +304,89 @@ function findPodFailure(
       ...(pod.status?.containerStatuses ?? []),
     ];
     for (const c of statuses) {
+      const where = `pod ${podName} container ${c.name ?? '?'}`;
       const waiting = c.state?.waiting;
-      if (waiting?.reason && FATAL_WAITING_REASONS.includes(waiting.reason)) {
+      if (isFatalWaitingReason(waiting?.reason)) {
         const last = describeTermination(c.lastState?.terminated);
         return {
           state: 'failed',
-          reason: waiting.reason,
-          message: `pod ${podName} container ${c.name ?? '?'}: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}${last ? ` (last termination: ${last})` : ''}`,
+          reason: waiting?.reason as string,
+          message: `${where}: ${waiting?.reason}${waiting?.message ? `: ${waiting.message}` : ''}${last ? ` (last termination: ${last})` : ''}`,
         };
       }
-      if ((c.restartCount ?? 0) > threshold) {
+      const restarts = c.restartCount ?? 0;
+      if (restarts > threshold) {
         const last = describeTermination(c.lastState?.terminated ?? c.state?.terminated);
         return {
           state: 'failed',
           reason: 'RestartThresholdExceeded',
-          message: `pod ${podName} container ${c.name ?? '?'} restarted ${c.restartCount} times (threshold ${threshold})${last ? `; last termination: ${last}` : ''}`,
+          message: `${where} restarted ${restarts} times (threshold ${threshold})${last ? `; last termination: ${last}` : ''}`,
+        };
+      }
+      // Exited non-zero again after a restart: the next back-off would only repeat it. One restart alone
+      // is allowed (a dependency that was not up yet).
+      const exited = [c.state?.terminated, c.lastState?.terminated].find(
+        (t) => t?.exitCode !== undefined && t.exitCode !== 0,
+      );
+      if (exited && !c.ready && restarts >= RESTARTS_AFTER_ERROR) {
+        return {
+          state: 'failed',
+          reason: exited.reason && exited.reason !== 'Error' ? exited.reason : 'ExitedNonZero',
+          message: `${where} exited with an error after ${restarts} restarts and is not ready; last termination: ${describeTermination(exited)}`,
         };
       }
     }
+    const notReady = readinessFailure(pod, podName, observed);
+    if (notReady) return notReady;
   }
   return undefined;
+}
+
+/** A running container of `pod` that has used up its readiness budget without becoming Ready. */
+function readinessFailure(
+  pod: PodView,
+  podName: string,
+  { now, events }: Observed,
+): RolloutVerdict | undefined {
+  if (!now) return undefined;
+  const specs = pod.spec?.containers ?? [];
+  for (const c of pod.status?.containerStatuses ?? []) {
+    const startedAtMs = toMs(c.state?.running?.startedAt);
+    if (c.ready || startedAtMs === undefined) continue;
+    const spec = specs.find((s) => s.name === c.name);
+    const failures = readinessFailures(
+      events,
+      { name: pod.metadata?.name, uid: pod.metadata?.uid },
+      c.name ?? '',
+    );
+    const deadline = readinessDeadline({
+      startupProbe: spec?.startupProbe,
+      readinessProbe: spec?.readinessProbe,
+      startedAtMs,
+      started: c.started,
+      failures,
+    });
+    if (!deadline || now.getTime() < deadline.deadlineMs) continue;
+    const last = failures.at(-1);
+    const notReadyFor = Math.round((now.getTime() - deadline.probingFromMs) / 1000);
+    return {
+      state: 'failed',
+      reason: 'ReadinessProbeFailed',
+      message: `pod ${podName} container ${c.name ?? '?'} not ready ${notReadyFor}s after its readiness probing began (budget: ${deadline.budget}): ${last ? `${last.message}` : 'no Readiness probe failed event found'}`,
+    };
+  }
+  return undefined;
+}
+
+/** Why the Deployment's pod template does not run the release yet, or undefined when it pins one of `digests`. */
+function missingDigests(deployment: DeploymentView, digests?: string[]): string | undefined {
+  if (!digests || digests.length === 0) return undefined;
+  const spec = deployment.spec?.template?.spec;
+  const images = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]
+    .map((c) => c.image ?? '')
+    .filter(Boolean);
+  if (images.some((image) => digests.some((d) => image.endsWith(`@${d}`)))) return undefined;
+  return `does not pin the release's image yet: its pod template has ${images.join(', ') || 'no image'}, the release pins ${digests.join(', ')}`;
 }
 
 function describeTermination(t: ContainerState['terminated']): string {

@@ -1,6 +1,7 @@
 // Smoke test of the local e2e cluster's real node (tests/e2e/cluster/up.sh): the kubelet joins as
 // system:node:NAME under the Node authorizer, runs pods through containerd + runc + the CNI bridge,
-// a crash-looping release stalls while the old pods keep running, PodSecurity `restricted` is
+// a crash-looping release stalls while the old pods keep running, a release that never becomes ready
+// is judged by its readiness budget from the kubelet's own events, PodSecurity `restricted` is
 // enforced, and down.sh leaves the machine as it found it (node/inventory.sh before and after).
 // Skips with the reason printed unless the binaries are built or E2E_CLUSTER=1 (which builds them).
 import { jest } from '@jest/globals';
@@ -66,14 +67,19 @@ function deployment(namespace: string, image: string, command?: string[]): strin
   });
 }
 
-async function verdict(kube: KubeClient, namespace: string): Promise<RolloutVerdict> {
-  const d = await kube.getDeployment(namespace, 'smoke');
+async function verdict(
+  kube: KubeClient,
+  namespace: string,
+  name = 'smoke',
+): Promise<RolloutVerdict> {
+  const d = await kube.getDeployment(namespace, name);
   const selector = selectorOf(d);
-  const [replicaSets, pods] = await Promise.all([
+  const [replicaSets, pods, events] = await Promise.all([
     kube.listReplicaSets(namespace, selector),
     kube.listPods(namespace, selector),
+    kube.listEvents(namespace, 'reason=Unhealthy'),
   ]);
-  return evaluateRollout({ deployment: d, replicaSets, pods });
+  return evaluateRollout({ deployment: d, replicaSets, pods, events, now: new Date() });
 }
 
 interface PodJson {
@@ -192,6 +198,58 @@ describeCluster('local e2e cluster: the real node', () => {
     expect(isReady(bad[0]!)).toBe(false);
     expect(good).toHaveLength(2);
     expect(good.every(isReady)).toBe(true);
+  });
+
+  it("judges a release that runs but never becomes ready by its readiness budget, naming the kubelet's probe failure", async () => {
+    const c = cluster!;
+    // The pause process runs but serves nothing: its readiness probe is refused on every try.
+    const never = JSON.parse(deployment(ns, c.pauseImage)) as {
+      metadata: { name: string };
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: { containers: Record<string, unknown>[] };
+        };
+      };
+    };
+    never.metadata.name = 'never-ready';
+    never.spec.selector.matchLabels = { app: 'never-ready' };
+    never.spec.template.metadata.labels = { app: 'never-ready' };
+    never.spec.template.spec.containers[0]!.readinessProbe = {
+      httpGet: { path: '/readyz', port: 8080 },
+      periodSeconds: 2,
+      failureThreshold: 2,
+    };
+    await kubectl(c, ['apply', '-f', '-'], JSON.stringify(never));
+    const failed = await waitFor<RolloutVerdict>(
+      'the never-ready release to be judged failed',
+      async () => {
+        const v = await verdict(kube, ns, 'never-ready');
+        if (v.state === 'complete') throw new Error(`never-ready release complete: ${v.message}`);
+        return v.state === 'failed' ? v : undefined;
+      },
+      {
+        timeoutMs: 120_000,
+        pollMs: 1000,
+        describe: async () => kubectl(c, ['get', 'deploy,rs,pods,events', '-n', ns]),
+      },
+    );
+    const judgedAt = Date.now();
+    expect(failed).toMatchObject({ state: 'failed', reason: 'ReadinessProbeFailed' });
+    expect(failed.message).toMatch(/not ready \d+s after its readiness probing began/);
+    expect(failed.message).toContain('Readiness probe failed:');
+    expect(failed.message).toContain('connection refused');
+    // Its first readiness failure, as the kubelet reported it (the budget's clock).
+    const events = await kube.listEvents(ns, 'reason=Unhealthy');
+    const first = Math.min(
+      ...(events as { firstTimestamp?: string; involvedObject?: { name?: string } }[])
+        .filter((e) => e.involvedObject?.name?.startsWith('never-ready-'))
+        .map((e) => Date.parse(e.firstTimestamp ?? '')),
+    );
+    log(
+      `never-ready judged ${((judgedAt - first) / 1000).toFixed(1)}s after the first readiness failure (budget 0 + 2 × 2 = 4 s + 5 s margin): ${failed.message}`,
+    );
   });
 
   it('enforces Pod Security restricted: a privileged pod is refused, a restricted one runs', async () => {

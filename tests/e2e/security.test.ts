@@ -3,7 +3,7 @@
 // bootstrapped under Pod Security `restricted`, which the API server enforces; the verify identity
 // (argocd/verify-access) can do exactly what verify does, its Application patch is narrowed to the
 // refresh annotation, and its service-proxy grant matches the name the proxy request carries.
-// Nodes are kwok here, so pods are admitted but not run; the real node runs them (docs/e2e-cluster.md).
+// The pods run on the real node: verify's smoke request through the service proxy is answered.
 // NetworkPolicy is not tested here: the e2e node's bridge CNI does not enforce it.
 import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -328,6 +328,20 @@ describeCluster('security objects on a real API server (+ Argo CD)', () => {
       metadata: { name: MINIKUBE.app },
     });
     await kube.refreshApplication('argocd', MINIKUBE.app);
+    // The kubelet's probe failures (events.k8s.io is not needed: core/v1 events).
+    expect(Array.isArray(await kube.listEvents(MINIKUBE.namespace, 'reason=Unhealthy'))).toBe(true);
+    // The smoke request: the known input through the API server's service proxy, answered by the
+    // release running on the node.
+    const smoke = await kube.postServiceProxy({
+      namespace: MINIKUBE.namespace,
+      service: DEPLOYMENT,
+      port: 'http',
+      path: 'score',
+      body: { X: [5.1, 3.5, 1.4, 0.2] },
+      timeoutMs: 10_000,
+    });
+    expect(smoke.status).toBe(200);
+    expect(JSON.parse(smoke.body)).toMatchObject({ score: [{ label: 'setosa' }] });
 
     const asVerify = ['--kubeconfig', kubeconfig];
     const patch = (body: unknown) =>

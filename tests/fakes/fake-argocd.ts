@@ -23,6 +23,13 @@ export interface FakeArgoCdOptions {
   isBad: (image: string) => boolean;
   /** Polls of the Application between "synced, rolling out" and the rollout's end state. Default 2. */
   stepsToConverge?: number;
+  /**
+   * What the release's pods answer to POST /score through the Service (the smoke request). Default: the
+   * iris model's answer (label setosa) from a good release, no ready endpoint for a bad one.
+   */
+  score?: (image: string) => { status: number; body: unknown };
+  /** The Deployment is paused (spec.paused), as after `kubectl rollout pause`. */
+  paused?: boolean;
 }
 
 export interface FakeArgoCd {
@@ -104,6 +111,7 @@ export function installFakeArgoCd(fake: FakeKubeApiServer, opts: FakeArgoCdOptio
       },
       spec: {
         replicas: 1,
+        ...(opts.paused ? { paused: true } : {}),
         selector: { matchLabels: LABELS },
         template: {
           metadata: { labels: LABELS },
@@ -205,6 +213,37 @@ export function installFakeArgoCd(fake: FakeKubeApiServer, opts: FakeArgoCdOptio
     current = { revision, image, bad: opts.isBad(image) };
     controller.synced.push(revision);
     publish();
+  };
+
+  fake.serviceProxy = ({ service, path }) => {
+    if (!current || service !== `${opts.deployment}:http` || path !== 'score') {
+      return { status: 404, body: `fake argocd: nothing serves ${service}/${path}` };
+    }
+    if (opts.score) return opts.score(current.image);
+    return current.bad
+      ? {
+          status: 503,
+          body: {
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            code: 503,
+            reason: 'ServiceUnavailable',
+            message: `no endpoints available for service "${service}"`,
+          },
+        }
+      : {
+          status: 200,
+          body: {
+            score: [
+              {
+                label: 'setosa',
+                probabilities: { setosa: 0.97, versicolor: 0.02, virginica: 0.01 },
+              },
+            ],
+            model: { name: 'iris-classifier', version: '1.0.0' },
+          },
+        };
   };
 
   sync(); // the state the cluster is in before verification starts

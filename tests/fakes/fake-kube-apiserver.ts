@@ -1,7 +1,8 @@
 /**
  * A fake Kubernetes API server on loopback speaking the real HTTP protocol for the handful of endpoints the
- * gitops verify step uses: Deployments, ReplicaSets and Pods (with labelSelector filtering) and Argo CD
- * Applications (GET, and PATCH with a JSON merge patch). Plain HTTP: the kubeconfig it writes sets
+ * gitops verify step uses: Deployments, ReplicaSets and Pods (with labelSelector filtering), Events (with
+ * fieldSelector filtering), POST through the service proxy, and Argo CD Applications (GET, and PATCH with a
+ * JSON merge patch). Plain HTTP: the kubeconfig it writes sets
  * `insecure-skip-tls-verify: true`, which is what @kubernetes/client-node 1.x requires to talk plain HTTP.
  * Tests drive a scenario by mutating `state` directly or from the `onRefresh` / `onRequest` hooks.
  */
@@ -35,8 +36,18 @@ export interface FakeClusterState {
   deployments: Map<string, KubeObject>;
   replicaSets: Map<string, KubeObject>;
   pods: Map<string, KubeObject>;
+  events: Map<string, KubeObject>;
   applications: Map<string, KubeObject>;
 }
+
+/** What the Service behind `/services/NAME:PORT/proxy/PATH` answers. */
+export type ServiceProxyHandler = (req: {
+  namespace: string;
+  /** As the request path writes it, e.g. `score-api:http`. */
+  service: string;
+  path: string;
+  body: unknown;
+}) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>;
 
 export interface FakeKubeApiServer {
   url: string;
@@ -46,6 +57,11 @@ export interface FakeKubeApiServer {
   token: string;
   /** Called after a merge patch that sets the Argo CD refresh annotation was applied. */
   onRefresh?: (namespace: string, name: string) => void | Promise<void>;
+  /**
+   * Answers POSTs through the service proxy; without one the fake answers like an API server whose
+   * Service has no ready endpoint (503 Status).
+   */
+  serviceProxy?: ServiceProxyHandler;
   /** Called before each request is served (e.g. to advance a scripted scenario). */
   onRequest?: (req: RecordedRequest) => void | Promise<void>;
   /** Puts an object into the state under its kind. */
@@ -65,6 +81,7 @@ export async function startFakeKubeApiServer(
     deployments: new Map(),
     replicaSets: new Map(),
     pods: new Map(),
+    events: new Map(),
     applications: new Map(),
   };
   const requests: RecordedRequest[] = [];
@@ -85,9 +102,11 @@ export async function startFakeKubeApiServer(
             ? state.replicaSets
             : kind === 'Pod'
               ? state.pods
-              : kind === 'Application'
-                ? state.applications
-                : undefined;
+              : kind === 'Event'
+                ? state.events
+                : kind === 'Application'
+                  ? state.applications
+                  : undefined;
       if (!map) throw new Error(`fake kube: unsupported kind ${String(kind)}`);
       map.set(key, obj);
     },
@@ -167,6 +186,32 @@ export async function startFakeKubeApiServer(
     m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods$/);
     if (m && rec.method === 'GET') {
       return send(res, 200, list('PodList', 'v1', state.pods, m[1] ?? '', rec.query.labelSelector));
+    }
+    m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/events$/);
+    if (m && rec.method === 'GET') {
+      const events = list('EventList', 'v1', state.events, m[1] ?? '', undefined);
+      const fields = rec.query.fieldSelector;
+      events.items = (events.items as KubeObject[]).filter((e) => matchesFields(e, fields));
+      return send(res, 200, events);
+    }
+    m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/proxy\/(.*)$/);
+    if (m && rec.method === 'POST') {
+      const answer = fake.serviceProxy
+        ? await fake.serviceProxy({
+            namespace: m[1] ?? '',
+            service: decodeURIComponent(m[2] ?? ''),
+            path: m[3] ?? '',
+            body: rec.body,
+          })
+        : {
+            status: 503,
+            body: status(
+              503,
+              'ServiceUnavailable',
+              `no endpoints available for service "${decodeURIComponent(m[2] ?? '')}"`,
+            ),
+          };
+      return send(res, answer.status, answer.body);
     }
     m = url.pathname.match(
       /^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/applications\/([^/]+)$/,
@@ -273,6 +318,18 @@ export function matchesSelector(
     const eq = term.match(/^([^=]+)==?(.*)$/);
     if (eq) return labels?.[eq[1]?.trim() ?? ''] === eq[2]?.trim();
     throw new Error(`fake kube: unsupported selector term ${term}`);
+  });
+}
+
+/** Equality field selectors over dotted paths (`reason=Unhealthy,involvedObject.name=x`). */
+function matchesFields(obj: KubeObject, selector: string | undefined): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [path = '', want] = term.split('=');
+    let value: unknown = obj;
+    for (const key of path.split('.'))
+      value = (value as Record<string, unknown> | undefined)?.[key];
+    return String(value ?? '') === want;
   });
 }
 

@@ -19,12 +19,8 @@ if [[ ! -d "$dir" ]]; then
   exit 0
 fi
 
-# running PID: alive and not a zombie (an exited child of a reaper that has not waited for it yet).
-running() {
-  local state
-  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ -n "$state" && "$state" != Z ]]
-}
+# shellcheck source=SCRIPTDIR/pids.sh
+source "$here/pids.sh"
 
 stop() {
   local name="$1" pidfile pid

@@ -6,6 +6,7 @@
 // Applications from the GitOps remote of gitops-env.ts, and the kubelet pulls each release by
 // digest from the loopback registry. While a minikube flow runs, a keep-alive load at a fixed rate
 // goes to `POST /score` through the Service's NodePort on 127.0.0.1.
+import { DEFAULT_VERIFY_TIMEOUT_S } from '../../../gitops/flows/verify.js';
 import type { VerifyResult } from '../../../gitops/flows/verify.js';
 import type { FakeGithubApi } from '../../fakes/fake-github-api.js';
 import { watchFailureSignal } from './failure-signal.js';
@@ -20,9 +21,8 @@ import type { Release, ReleaseKind } from './releases.js';
 import { formatLoad, startLoad } from './score-load.js';
 import type { LoadOptions, LoadReport } from './score-load.js';
 
-// Long enough for a never-ready release, which verify judges at progressDeadlineSeconds (120 s)
-// until issue 13, plus the recovery.
-const VERIFY_TIMEOUT_S = Number(process.env.E2E_VERIFY_TIMEOUT_S ?? 240);
+// Verify's own default (Argo CD's retries plus the progress deadline, 300 s) unless set.
+const VERIFY_TIMEOUT_S = Number(process.env.E2E_VERIFY_TIMEOUT_S ?? DEFAULT_VERIFY_TIMEOUT_S);
 
 /** The load every minikube flow runs under (E2E_LOAD_RATE, E2E_LOAD_CONNECTIONS). */
 export const LOAD: Pick<LoadOptions, 'ratePerSec' | 'connections'> = {

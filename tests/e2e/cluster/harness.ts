@@ -87,7 +87,7 @@ export function argocdExpected(
 ): boolean {
   if (process.env.E2E_CLUSTER_KUBECONFIG) return process.env.E2E_CLUSTER_ARGOCD_RUNNING === '1';
   const envFile = join(clusterDir(), 'env');
-  if (existsSync(envFile) && pidAlive(join(clusterDir(), 'pids', 'kube-apiserver.pid'))) {
+  if (existsSync(envFile) && clusterProcessAlive(clusterDir(), 'kube-apiserver')) {
     return parseEnvFile(readFileSync(envFile, 'utf8')).E2E_CLUSTER_ARGOCD_RUNNING === '1';
   }
   const want = process.env.E2E_CLUSTER_ARGOCD ?? 'auto';
@@ -122,15 +122,18 @@ function handleFromEnv(env: Record<string, string>, owned: boolean): ClusterHand
   };
 }
 
-function pidAlive(pidFile: string): boolean {
+/** Whether the pid file names a live process of the cluster in `dir` (the marker is up.sh's, see pids.sh). */
+function clusterProcessAlive(dir: string, name: string): boolean {
+  const pidFile = join(dir, 'pids', `${name}.pid`);
   if (!existsSync(pidFile)) return false;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .includes(`GITOPS_E2E_CLUSTER=${dir}`);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
 }
@@ -157,7 +160,7 @@ export async function startCluster(
   }
   const dir = clusterDir();
   const envFile = join(dir, 'env');
-  if (existsSync(envFile) && pidAlive(join(dir, 'pids', 'kube-apiserver.pid'))) {
+  if (existsSync(envFile) && clusterProcessAlive(dir, 'kube-apiserver')) {
     log(`reusing the cluster running in ${dir}`);
     return handleFromEnv(parseEnvFile(readFileSync(envFile, 'utf8')), false);
   }

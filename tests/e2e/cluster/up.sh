@@ -26,6 +26,9 @@ root="$(cd "$here/../../.." && pwd)"
 source "$here/versions.env"
 # shellcheck source=SCRIPTDIR/node/node.env
 source "$here/node/node.env"
+# The docker CLI (it pushes the pause image once) finds the engine setup started, nothing exported.
+# shellcheck source=scripts/container-engine.sh
+source "$root/scripts/container-engine.sh"
 cache="${E2E_CLUSTER_CACHE:-$root/.cache}"
 dir="${E2E_CLUSTER_DIR:-/tmp/gitops-e2e-cluster}"
 # Below Linux's ephemeral range (32768-60999): there an outgoing connection of any process (the API
@@ -85,13 +88,20 @@ run_argocd=0
 if [[ "$want_argocd" == 1 || ("$want_argocd" == auto && -x "$argocd_dir/argocd") ]]; then run_argocd=1; fi
 
 # --- already running? ---------------------------------------------------------------------
-alive() { [[ -s "$dir/pids/$1.pid" ]] && kill -0 "$(cat "$dir/pids/$1.pid")" 2>/dev/null; }
+# shellcheck source=SCRIPTDIR/pids.sh
+source "$here/pids.sh"
+alive() { [[ -s "$dir/pids/$1.pid" ]] && running "$(cat "$dir/pids/$1.pid")"; }
 if alive kube-apiserver; then
   log "cluster already running in $dir (run down.sh first to restart it)"
   cat "$dir/env"
   exit 0
 fi
-if [[ -d "$dir/pids" ]]; then die "$dir holds a stopped cluster; run tests/e2e/cluster/down.sh first"; fi
+# A cluster that stopped without down.sh (a crash, a reboot) has left its mounts, links and
+# iptables rules behind; down.sh removes them before this start makes new ones.
+if [[ -d "$dir/pids" ]]; then
+  log "$dir holds a stopped cluster; removing it with down.sh first"
+  "$here/down.sh"
+fi
 
 port_busy() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 ports=("$P_ETCD" "$P_ETCD_PEER" "$P_API" "$P_KCM" "$P_SCHED")
@@ -113,11 +123,12 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# start NAME CMD...: runs CMD in its own session, output to logs/NAME.log, pid to pids/NAME.pid.
+# start NAME CMD...: runs CMD in its own session, output to logs/NAME.log, pid to pids/NAME.pid,
+# marked as this cluster's (pids.sh).
 start() {
   local name="$1"
   shift
-  setsid "$@" >"$dir/logs/$name.log" 2>&1 </dev/null &
+  GITOPS_E2E_CLUSTER="$dir" setsid "$@" >"$dir/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$dir/pids/$name.pid"
 }
 
@@ -233,6 +244,10 @@ if ((run_argocd)); then
     -f "$crds/applicationset-crd.yaml" >/dev/null
   kubectl wait --for=condition=Established crd/applications.argoproj.io crd/appprojects.argoproj.io --timeout=30s >/dev/null
   kubectl apply -k "$here/argocd-bootstrap" >/dev/null
+  # The project's patch for an Argo CD installation (HPA health with or without metrics-server),
+  # applied the way docs/operators-guide.md applies it.
+  kubectl -n argocd patch configmap argocd-cm --type merge \
+    --patch-file "$here/../../../argocd-install/argocd-cm-hpa-health.yaml" >/dev/null
   if ! kubectl get secret argocd-secret -n argocd >/dev/null 2>&1; then
     kubectl create secret generic argocd-secret -n argocd \
       --from-literal=server.secretkey="$(openssl rand -hex 32)" >/dev/null

@@ -52,8 +52,16 @@ beforeEach(async () => {
   bump = bumped.outputs.commit!;
   fake = await startFakeKubeApiServer();
   kubeconfig = fake.writeKubeconfig(fx.dir);
-  const step = rollouts[rollouts.length - 1]!;
+  // The cluster runs what the bump pins: verify checks the Deployment's pod template for its digest.
+  const step = JSON.parse(
+    JSON.stringify(rollouts[rollouts.length - 1]!).replaceAll(`sha256:${'2'.repeat(64)}`, DIGEST),
+  ) as (typeof rollouts)[number];
   for (const obj of [step.deployment, ...step.replicaSets, ...step.pods]) fake.put(obj);
+  // The release's pods answer the smoke request through the service proxy.
+  fake.serviceProxy = ({ service, path, body }) =>
+    service === 'score-api:http' && path === 'score' && JSON.stringify(body).includes('5.1')
+      ? { status: 200, body: { score: [{ label: 'setosa' }] } }
+      : { status: 404, body: 'not found' };
 });
 afterEach(async () => {
   await fake?.close();
@@ -87,6 +95,8 @@ test('a synced, healthy rollout: result healthy, timings, a timeline summary, an
     reason: '',
     'time-to-recovered': '',
     'revert-commit': '',
+    'live-revision': bump,
+    smoke: 'POST /score labelled the known input "setosa"',
   });
   expect(run.outputs['time-to-synced']).toMatch(/^\d+$/);
   expect(run.outputs['time-to-ready']).toMatch(/^\d+$/);

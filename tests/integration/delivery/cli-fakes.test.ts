@@ -9,7 +9,7 @@ import type { CliCommand, CliIO } from '../../../gitops/cli/command.js';
 import { startFakeKubeApiServer } from '../../fakes/fake-kube-apiserver.js';
 import { installFakeArgoCd } from '../../fakes/fake-argocd.js';
 import { startFakeGithubApi } from '../../fakes/fake-github-api.js';
-import { createGitFixture } from '../../helpers/git-fixture.js';
+import { commitMessages, createGitFixture } from '../../helpers/git-fixture.js';
 
 function capture(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
   const io = {
@@ -155,6 +155,104 @@ describe('gitops verify / promote CLI against the fakes', () => {
         io,
       ),
     ).rejects.toThrow(/--timeout/);
+  });
+
+  it('verify exits 4 for a release a newer bump superseded and 3 for a paused Deployment, reverting neither', async () => {
+    const repo = await createGitFixture({ appCommits: 3 });
+    const fake = await startFakeKubeApiServer();
+    const dir = mkdtempSync(join(tmpdir(), 'cli-verify-'));
+    try {
+      const [, c1, c2] = repo.commits as [string, string, string];
+      const bump = (source: string, d: string) =>
+        bumpOverlay({
+          repo: repo.remote,
+          overlay: 'overlays/minikube',
+          image: {
+            name: 'score-api',
+            newName: '127.0.0.1:5000/score-api',
+            newTag: source,
+            digest: d,
+          },
+          sourceCommit: source,
+          push: true,
+        });
+      const opts = {
+        remote: repo.remote,
+        overlay: 'overlays/minikube',
+        app: 'score-api-minikube',
+        appNamespace: 'argocd',
+        namespace: 'score-api',
+        deployment: 'score-api',
+        imageName: 'score-api',
+        isBad: () => false,
+      };
+      installFakeArgoCd(fake, opts);
+      const first = await bump(c1, `sha256:${'1'.repeat(64)}`);
+      const newer = await bump(c2, `sha256:${'2'.repeat(64)}`);
+      const args = (revision: string, extra: string[]) => [
+        '--app',
+        'score-api-minikube',
+        '--revision',
+        revision,
+        '--deployment',
+        'score-api',
+        '--namespace',
+        'score-api',
+        '--kubeconfig',
+        fake.writeKubeconfig(dir),
+        '--poll',
+        '0.02',
+        '--settle',
+        '0.05',
+        '--timeout',
+        '20',
+        ...extra,
+      ];
+      const io = capture();
+      expect(await run(verifyCommand, args(first.commit, ['--repo', repo.remote]), io)).toBe(4);
+      expect(io.stdout[0]).toBe(
+        `superseded: score-api-minikube at ${first.commit.slice(0, 12)} was replaced by ${newer.commit.slice(0, 12)}; nothing was reverted`,
+      );
+
+      installFakeArgoCd(fake, { ...opts, paused: true });
+      const paused = capture();
+      const code = await run(
+        verifyCommand,
+        args(newer.commit, ['--rollback', '--repo', repo.remote, '--json']),
+        paused,
+      );
+      expect(code).toBe(3);
+      expect(JSON.parse(paused.stdout[0] ?? '')).toMatchObject({ result: 'suspended' });
+      const messages = await commitMessages(repo.remote);
+      expect(messages.filter((m) => m.includes('Gitops-Action: revert'))).toHaveLength(0);
+    } finally {
+      await fake.close();
+      await repo.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('verify refuses contradictory or malformed smoke flags before contacting anything', async () => {
+    const io = capture();
+    const base = [
+      '--app',
+      'a',
+      '--revision',
+      'a'.repeat(40),
+      '--deployment',
+      'd',
+      '--namespace',
+      'n',
+    ];
+    await expect(run(verifyCommand, [...base, '--no-smoke', '--service', 's'], io)).rejects.toThrow(
+      /--no-smoke: contradicts --service/,
+    );
+    await expect(run(verifyCommand, [...base, '--service-port', 'HTTP!'], io)).rejects.toThrow(
+      /--service-port: expected a Service port name or number/,
+    );
+    await expect(run(verifyCommand, [...base, '--smoke-input', 'x'], io)).rejects.toThrow(
+      /--smoke-input: expected a JSON object/,
+    );
   });
 
   it('promote --json --push --open-pr prints one object with the PR and never the token', async () => {

@@ -89,6 +89,78 @@ describe('kube client against the fake Kubernetes API server (plain HTTP, skipTL
     expect(refreshed).toEqual(['argocd/score-api-minikube']);
   });
 
+  it('lists the namespace events by field selector (the readiness failures)', async () => {
+    const kube = kubeClientFromConfig({ kubeconfig });
+    const never = JSON.parse(
+      readFileSync(new URL('rollout-never-ready.json', fixtures), 'utf8'),
+    ) as { events: KubeObject[] }[];
+    for (const e of never[0]?.events ?? []) fake.put(e);
+    fake.put({
+      kind: 'Event',
+      metadata: { name: 'scheduled', namespace: 'score' },
+      reason: 'Scheduled',
+    });
+    const events = await kube.listEvents('score', 'reason=Unhealthy');
+    expect(events).toHaveLength(3);
+    expect(fake.requests.at(-1)).toMatchObject({
+      path: '/api/v1/namespaces/score/events',
+      query: { fieldSelector: 'reason=Unhealthy' },
+    });
+  });
+
+  it("POSTs the smoke request's JSON through the service proxy and hands back whatever answered", async () => {
+    const kube = kubeClientFromConfig({ kubeconfig });
+    fake.serviceProxy = ({ service, path, body }) => ({
+      status: 200,
+      body: { score: [{ label: 'setosa' }], echo: { service, path, body } },
+    });
+    const res = await kube.postServiceProxy({
+      namespace: 'score',
+      service: 'score-api',
+      port: 'http',
+      path: 'score',
+      body: { X: [5.1, 3.5, 1.4, 0.2] },
+      timeoutMs: 5000,
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({
+      score: [{ label: 'setosa' }],
+      echo: { service: 'score-api:http', path: 'score', body: { X: [5.1, 3.5, 1.4, 0.2] } },
+    });
+    const req = fake.requests.at(-1);
+    expect(req).toMatchObject({ method: 'POST', contentType: 'application/json' });
+    expect(req?.path).toMatch(
+      /^\/api\/v1\/namespaces\/score\/services\/score-api(:|%3A)http\/proxy\/score$/,
+    );
+
+    // An error answer is the Service's (or the proxy's) to judge, not an exception.
+    delete fake.serviceProxy;
+    const none = await kube.postServiceProxy({
+      namespace: 'score',
+      service: 'score-api',
+      port: 'http',
+      path: 'score',
+      body: {},
+      timeoutMs: 5000,
+    });
+    expect(none.status).toBe(503);
+    expect(none.body).toContain('no endpoints available');
+    // Credentials are a configuration error: thrown, never judged as the release's answer.
+    fake.token = 'rotated';
+    const err = await kube
+      .postServiceProxy({
+        namespace: 'score',
+        service: 'score-api',
+        port: 'http',
+        path: 'score',
+        body: {},
+        timeoutMs: 5000,
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).status).toBe(401);
+  });
+
   it('turns a 404 into a typed KubeApiError naming the object', async () => {
     const kube = kubeClientFromConfig({ kubeconfig });
     const err = await kube.getDeployment('score', 'missing').catch((e: unknown) => e);

@@ -40,8 +40,9 @@ describe('verifyRollout end to end: fake Kubernetes API + fake Argo CD + real ba
     return res.commit;
   }
 
-  function setup(badDigest: string) {
+  function setup(badDigest: string, score?: Parameters<typeof installFakeArgoCd>[1]['score']) {
     const argocd = installFakeArgoCd(fake, {
+      score,
       remote: repo.remote,
       overlay: 'overlays/minikube',
       app: 'score-api-minikube',
@@ -131,5 +132,63 @@ describe('verifyRollout end to end: fake Kubernetes API + fake Argo CD + real ba
     expect(reverts).toHaveLength(1);
     expect(reverts[0]).toContain(`Reverts: ${badBump}`);
     expect(reverts[0]).toContain('CrashLoopBackOff');
+  });
+
+  it('follows a descendant pinning the same image, and calls a newer bump on top superseded without a revert', async () => {
+    const [, c1, c2, c3] = repo.commits as [string, string, string, string];
+    await bump(c1, digest('a'));
+    const { argocd, kube } = setup(digest('f'));
+    const release = await bump(c2, digest('b'));
+    // A commit that changes nothing the minikube overlay pins lands before Argo CD looks (a merge).
+    const clone = await repo.clone('merge');
+    const other = await repo.commitAndPush(clone, { 'docs/notes.md': 'merged\n' }, 'docs: notes');
+    const followed = await verifyRollout({
+      ...common,
+      kube,
+      revision: release,
+      timeoutMs: 10_000,
+      rollback: { repo: repo.remote },
+    });
+    expect(followed.result).toBe('healthy');
+    expect(followed.liveRevision).toBe(other);
+    expect(argocd.synced.at(-1)).toBe(other);
+    expect(followed.smoke).toContain('labelled the known input "setosa"');
+
+    // A newer bump of minikube replaced the release: superseded, not judged, not reverted.
+    const newer = await bump(c3, digest('c'));
+    const superseded = await verifyRollout({
+      ...common,
+      kube,
+      revision: release,
+      timeoutMs: 10_000,
+      rollback: { repo: repo.remote },
+    });
+    expect(superseded).toMatchObject({ result: 'superseded', supersededBy: newer });
+    expect(superseded.reason).toContain(`${digest('b')} -> ${digest('c')}`);
+    const messages = await commitMessages(repo.remote);
+    expect(messages.filter((m) => m.includes('Gitops-Action: revert'))).toHaveLength(0);
+  });
+
+  it('rolls back a release whose Service answers the known input wrongly', async () => {
+    const [, c1, c2] = repo.commits as [string, string, string];
+    await bump(c1, digest('a'));
+    const { kube } = setup(digest('f'), (image) =>
+      image.endsWith(digest('b'))
+        ? { status: 200, body: { score: [{ label: 'virginica' }] } }
+        : { status: 200, body: { score: [{ label: 'setosa' }] } },
+    );
+    const wrong = await bump(c2, digest('b'));
+    const res = await verifyRollout({
+      ...common,
+      kube,
+      revision: wrong,
+      timeoutMs: 10_000,
+      rollback: { repo: repo.remote },
+    });
+    expect(res.result).toBe('rolled-back');
+    expect(res.reason).toContain('smoke request failed');
+    expect(res.reason).toContain('"virginica", expected "setosa"');
+    const post = fake.requests.find((r) => r.method === 'POST');
+    expect(post?.body).toEqual({ X: [5.1, 3.5, 1.4, 0.2] });
   });
 });

@@ -331,6 +331,10 @@ describe('verify-rollout', () => {
       { 'repository-path': '/no/such' },
       'repository-path: expected a git working copy to revert the bump in (rollback is true)',
     ],
+    ['smoke', { smoke: 'maybe' }, "smoke: expected true or false, got 'maybe'"],
+    ['smoke-input', { 'smoke-input': '[1,2]' }, 'smoke-input: expected a JSON object'],
+    ['service', { service: 'Score API' }, 'service: expected a DNS-1123 name'],
+    ['service-port', { 'service-port': 'http!' }, 'service-port: expected a Service port name'],
   ])('bad %s', async (_name, extra, message) => {
     const { rec, effects } = await step((rt, effect) => verifyRolloutAction(rt, deps(effect)), {
       ...good,
@@ -351,6 +355,11 @@ describe('verify-rollout', () => {
           timeoutMs: 60_000,
           pollMs: 5000,
           rollback: { repo: ws, branch: 'main', commit: SHA },
+          smoke: {
+            service: 'score-api',
+            port: 'http',
+            request: { path: 'score', body: { X: [5.1, 3.5, 1.4, 0.2] }, label: 'setosa' },
+          },
         });
         return {
           result: 'rolled-back',
@@ -372,10 +381,50 @@ describe('verify-rollout', () => {
       'time-to-ready': '',
       'time-to-recovered': '31',
       'revert-commit': 'b'.repeat(40),
+      'live-revision': '',
+      'superseded-by': '',
+      smoke: '',
     });
     expect(rec.summary).toContain('| 4.2 s | synced at ffffff |');
     expect(rec.failed).toBe(
       `verify-rollout: rollout of fffffff rolled back (revert ${'b'.repeat(40)}): CrashLoopBackOff: container score-api restarted 4 times`,
     );
+  });
+
+  test('suspended fails the step without a revert; superseded passes it; both say so in the outputs', async () => {
+    const run = async (result: 'suspended' | 'superseded', extra: Record<string, string> = {}) => {
+      const { rt, rec } = recordingRuntime({ ...good, ...extra }, { GITHUB_WORKSPACE: ws });
+      let seen: Record<string, unknown> = {};
+      await verifyRolloutAction(rt, {
+        kube: () => ({}) as KubeClient,
+        verify: async (opts) => {
+          seen = opts as unknown as Record<string, unknown>;
+          return {
+            result,
+            reason:
+              result === 'suspended' ? 'deployment "score-api" is paused' : 'pins other images',
+            ...(result === 'superseded' ? { supersededBy: 'd'.repeat(40) } : {}),
+            timings: {},
+            timeline: [],
+          };
+        },
+      });
+      return { rec, seen };
+    };
+    const suspended = await run('suspended');
+    expect(suspended.rec.outputs).toMatchObject({ result: 'suspended', 'revert-commit': '' });
+    expect(suspended.rec.failed).toContain('suspended (the Deployment is paused; not reverted)');
+    const superseded = await run('superseded', {
+      rollback: 'false',
+      smoke: 'false',
+    });
+    expect(superseded.rec.outputs).toMatchObject({
+      result: 'superseded',
+      'superseded-by': 'd'.repeat(40),
+    });
+    expect(superseded.rec.failed).toBeUndefined();
+    // Without a rollback the checkout is still read to follow a descendant; the smoke can be skipped.
+    expect(superseded.seen).toMatchObject({ source: { repo: ws, branch: 'main' }, smoke: false });
+    expect(superseded.seen.rollback).toBeUndefined();
   });
 });

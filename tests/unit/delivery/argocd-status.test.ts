@@ -81,10 +81,46 @@ describe('evaluateApplication (Argo CD Application status)', () => {
     );
   });
 
-  it('reports a ComparisonError condition as failed', () => {
+  it('keeps a ComparisonError pending with its message: Argo CD retries the comparison', () => {
     const v = evaluateApplication(app('comparison-error'), NEW, at(30));
-    expect(v.state).toBe('failed');
-    expect(v.message).toContain('ComparisonError');
+    expect(v.state).toBe('pending');
+    expect(v.message).toContain('Argo CD reports ComparisonError');
+    expect(v.message).toContain('until the deadline');
+  });
+
+  it('keeps a sync operation Argo CD is retrying pending, and fails it once the retries are spent', () => {
+    const retrying = structuredClone(app('operation-failed')) as {
+      status: { operationState: Record<string, unknown> };
+    };
+    Object.assign(retrying.status.operationState, {
+      phase: 'Running',
+      retryCount: 2,
+      message:
+        'one or more objects failed to apply, reason: Deployment.apps "score-api" is invalid. Retrying attempt #2 at 9:11AM.',
+    });
+    const v = evaluateApplication(retrying, NEW, at(30));
+    expect(v.state).toBe('pending');
+    expect(v.message).toContain('Argo CD retry 2');
+    expect(v.message).toContain('Retrying attempt #2');
+    Object.assign(retrying.status.operationState, {
+      phase: 'Failed',
+      retryCount: 5,
+      message: 'one or more objects failed to apply (retried 5 times).',
+    });
+    expect(evaluateApplication(retrying, NEW, at(30))).toEqual({
+      state: 'failed',
+      message: expect.stringContaining('(retried 5 times)'),
+    });
+  });
+
+  it('keeps a Suspended application pending (the rollout says why)', () => {
+    const suspended = structuredClone(app('healthy-settling')) as {
+      status: { health: { status: string; message?: string } };
+    };
+    suspended.status.health = { status: 'Suspended', message: 'Deployment is paused' };
+    const v = evaluateApplication(suspended, NEW, at(40));
+    expect(v.state).toBe('pending');
+    expect(v.message).toContain('Suspended');
   });
 
   it('matches a multi-source application through its revisions arrays', () => {

@@ -20,11 +20,9 @@ node_dir="${1:?usage: node-down.sh NODE_DIR}"
 pids="$(dirname "$node_dir")/pids"
 say() { printf 'node-down: %s\n' "$*"; }
 
-running() {
-  local state
-  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ -n "$state" && "$state" != Z ]]
-}
+dir="$(dirname "$node_dir")"
+# shellcheck source=SCRIPTDIR/../pids.sh
+source "$here/../pids.sh"
 
 # stop_pid NAME PID: SIGTERM, then SIGKILL after 10 s.
 stop_pid() {

@@ -1,13 +1,15 @@
 import {
   environmentOf,
-  openOverlay,
+  openOverlay
+} from "./chunk-DEJBRMIL.js";
+import {
   readImage,
   setImage,
   validateOverride
-} from "./chunk-WMOLLYDF.js";
+} from "./chunk-ISXFROZH.js";
 import {
   findRevertOf
-} from "./chunk-227ZOE3E.js";
+} from "./chunk-TU2WAIND.js";
 import {
   TRAILER,
   checkRepo,
@@ -21,7 +23,7 @@ import {
   parseTrailers,
   shortTag,
   withWorkspace
-} from "./chunk-2HXESZSL.js";
+} from "./chunk-2BYNYJJ3.js";
 import {
   MAX_PUSH_ATTEMPTS,
   checkBranch,

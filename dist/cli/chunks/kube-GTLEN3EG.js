@@ -17,7 +17,9 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  Observable,
   PatchStrategy,
+  ResponseContext,
   setHeaderOptions
 } from "@kubernetes/client-node";
 function kubeClientFromConfig(opts = {}) {
@@ -80,6 +82,11 @@ function kubeClientFromKubeConfig(kc) {
       `list pods in ${namespace} (${selector})`,
       () => core.listNamespacedPod({ namespace, labelSelector: selector })
     )).items, "listPods"),
+    listEvents: /* @__PURE__ */ __name(async (namespace, fieldSelector) => (await call(
+      `list events in ${namespace}${fieldSelector ? ` (${fieldSelector})` : ""}`,
+      () => core.listNamespacedEvent({ namespace, fieldSelector })
+    )).items, "listEvents"),
+    postServiceProxy: /* @__PURE__ */ __name((request) => postServiceProxy(core, request), "postServiceProxy"),
     getApplication: /* @__PURE__ */ __name((namespace, name) => call(
       `get Argo CD application ${namespace}/${name}`,
       () => custom.getNamespacedCustomObject({
@@ -109,6 +116,41 @@ function kubeClientFromKubeConfig(kc) {
   };
 }
 __name(kubeClientFromKubeConfig, "kubeClientFromKubeConfig");
+async function postServiceProxy(core, r) {
+  const name = `${r.service}:${r.port}`;
+  const operation = `POST /${r.path} to service ${r.namespace}/${name} through the API server's proxy`;
+  let answer;
+  const middleware = {
+    pre: /* @__PURE__ */ __name((ctx) => {
+      ctx.setBody(JSON.stringify(r.body));
+      ctx.setHeaderParam("Content-Type", "application/json");
+      ctx.setSignal(AbortSignal.timeout(r.timeoutMs));
+      return new Observable(Promise.resolve(ctx));
+    }, "pre"),
+    post: /* @__PURE__ */ __name((res) => new Observable(
+      res.body.text().then((text) => {
+        answer = { status: res.httpStatusCode, body: text };
+        return new ResponseContext(res.httpStatusCode, res.headers, {
+          text: /* @__PURE__ */ __name(async () => text, "text"),
+          binary: /* @__PURE__ */ __name(async () => Buffer.from(text), "binary")
+        });
+      })
+    ), "post")
+  };
+  try {
+    await core.connectPostNamespacedServiceProxyWithPathWithHttpInfo(
+      { name, namespace: r.namespace, path: r.path },
+      { middleware: [middleware], middlewareMergeStrategy: "append" }
+    );
+  } catch (err) {
+    if (answer && (answer.status === 401 || answer.status === 403)) {
+      throw new KubeApiError(operation, answer.status, apiMessage(answer.body), { cause: err });
+    }
+    if (!answer) return { status: 0, body: errorText(err) };
+  }
+  return answer ?? { status: 0, body: "no response" };
+}
+__name(postServiceProxy, "postServiceProxy");
 async function call(operation, fn) {
   try {
     return await fn();

@@ -617,6 +617,7 @@ export {
   ConflictError,
   logEntries,
   isGitUrl,
+  fetchBranch,
   pushCommit,
   remoteBranchTip,
   TRAILER,

@@ -12,7 +12,7 @@ import {
   parseTrailingTrailers,
   syncWorkspace,
   withWorkspace
-} from "./chunk-2HXESZSL.js";
+} from "./chunk-2BYNYJJ3.js";
 import {
   MAX_PUSH_ATTEMPTS,
   checkBranch,

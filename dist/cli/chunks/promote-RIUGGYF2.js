@@ -1,14 +1,16 @@
 import {
   environmentOf,
-  listImages,
   openOverlay,
-  overlayPath,
-  readImage,
-  setImage
-} from "./chunk-WMOLLYDF.js";
+  overlayPath
+} from "./chunk-DEJBRMIL.js";
 import {
   renderOverlay
 } from "./chunk-XXU3MF47.js";
+import {
+  listImages,
+  readImage,
+  setImage
+} from "./chunk-ISXFROZH.js";
 import {
   TRAILER,
   checkRepo,
@@ -19,7 +21,7 @@ import {
   shortDigest,
   shortTag,
   withWorkspace
-} from "./chunk-2HXESZSL.js";
+} from "./chunk-2BYNYJJ3.js";
 import {
   checkBranch,
   formatImageRef,

@@ -1,10 +1,10 @@
 import {
   revertDeployment
-} from "./chunk-227ZOE3E.js";
+} from "./chunk-TU2WAIND.js";
 import {
   findToplevel,
   isGitUrl
-} from "./chunk-2HXESZSL.js";
+} from "./chunk-2BYNYJJ3.js";
 import "./chunk-M3M4HARC.js";
 import {
   boolFlag,
