@@ -73,6 +73,10 @@ const flows = needs({
 
 jest.setTimeout(60 * 60_000);
 
+// verify-rollout's log for a healthy verdict: the smoke request answered, then the verdict.
+const HEALTHY_WITH_SMOKE =
+  /smoke request through service score-api\/score-api:http: POST \/score labelled the known input "setosa"[^]*verify-rollout: healthy/;
+
 flows.describe('the workflows, run by act', () => {
   let cluster: ClusterHandle | undefined;
   let env: WorkflowEnv | undefined;
@@ -145,6 +149,8 @@ flows.describe('the workflows, run by act', () => {
     expect(jobResults(a.deploy).manifests).toBe('skipped');
     // Steps and `runs.using: node24` actions run on Node 24, as on GitHub (tools/node24 on PATH).
     expect(jobOutput(a.deploy, 'ci/lint')).toMatch(/setup-node stand-in: the runner's node v24\./);
+    // verify's verdict: healthy, after the known request answered through the Service.
+    expect(jobOutput(a.deploy, 'deploy')).toMatch(HEALTHY_WITH_SMOKE);
 
     // Git: one bump commit on top of the source, pushed by the App (main's ruleset admits only it).
     const bump = a.mainAfter;
@@ -231,6 +237,7 @@ flows.describe('the workflows, run by act', () => {
     expect(p.mergePush.decisions.filter((x) => x.runs).map((x) => x.file)).toEqual(['promote.yml']);
     expectConclusion(p.verifyGke, 'success');
     expect(jobResults(p.verifyGke)).toEqual({ promote: 'skipped', 'verify-gke': 'success' });
+    expect(jobOutput(p.verifyGke, 'verify-gke')).toMatch(HEALTHY_WITH_SMOKE);
     // It watched gke through the GKE stand-in (namespace score-api there is score-api-gke here).
     expect(
       e.gke.requests.some((r) => r.includes(`/namespaces/${GKE.namespace}/deployments/score-api`)),
@@ -284,6 +291,7 @@ flows.describe('the workflows, run by act', () => {
       deploy: 'failure',
     });
     expect(jobOutput(c.deploy, 'deploy')).toMatch(/CrashLoopBackOff|restart/);
+    expect(jobOutput(c.deploy, 'deploy')).toMatch(/verify-rollout: rollout of \w{7} rolled back/);
 
     // Git: bump of C, then its revert on top, both pushed with GITHUB_TOKEN; C is quarantined.
     const revert = c.mainAfter;
@@ -342,6 +350,7 @@ flows.describe('the workflows, run by act', () => {
         .steps.map((x) => [x.name.split(' ')[0], x.result]),
     );
     expect(deploySteps).toMatchObject({ Bump: 'skipped', Verify: 'success' });
+    expect(jobOutput(r.deploy, 'deploy')).toMatch(HEALTHY_WITH_SMOKE);
     expect(git(e.bare, 'rev-parse', 'refs/heads/main')).toBe(r.revert);
 
     // Cluster: Argo CD synced the revert; minikube runs the pin from before A again.
