@@ -12,5 +12,8 @@ running() {
   local state
   state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
   [[ -n "$state" && "$state" != Z ]] || return 1
-  tr '\0' '\n' 2>/dev/null <"/proc/$1/environ" | grep -qxF "$cluster_marker"
+  tr '\0' '\n' 2>/dev/null <"/proc/$1/environ" | grep -qxF "$cluster_marker" && return 0
+  # redis-server takes its environment's memory for its process title, which blanks
+  # /proc/PID/environ; up.sh starts it with --dir "$dir/argocd", so its working directory marks it.
+  [[ "$(readlink "/proc/$1/cwd" 2>/dev/null)" == "$dir/"* ]]
 }
