@@ -291,12 +291,17 @@ flows.describe('the workflows, run by act', () => {
       deploy: 'failure',
     });
     expect(jobOutput(c.deploy, 'deploy')).toMatch(/CrashLoopBackOff|restart/);
-    expect(jobOutput(c.deploy, 'deploy')).toMatch(/verify-rollout: rollout of \w{7} rolled back/);
 
     // Git: bump of C, then its revert on top, both pushed with GITHUB_TOKEN; C is quarantined.
     const revert = c.mainAfter;
     const bumpC = git(e.bare, 'rev-parse', `${revert}^`);
     expect(git(e.bare, 'rev-parse', `${bumpC}^`)).toBe(c.source);
+    // verify's verdict: the bump reverted, then A live again at the revert.
+    expect(jobOutput(c.deploy, 'deploy')).toMatch(
+      new RegExp(
+        `rolling back: reverting ${bumpC.slice(0, 12)}[^]*recovered at ${revert.slice(0, 12)}`,
+      ),
+    );
     expect(trailersOf(e, bumpC)).toMatchObject({
       'Gitops-Action': 'bump',
       'Source-Commit': c.source,
