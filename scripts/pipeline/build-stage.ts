@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage } from '../../gitops/flows/build.js';
 import { Git } from '../../gitops/adapters/git.js';
+import { containerEngineEnv } from '../../gitops/adapters/container-engine.js';
 import { TagNotFoundError, resolveDigest } from '../../gitops/adapters/registry.js';
 import type { PipelineConfig } from './defaults.js';
 import { lastLines, runProcess } from '../../gitops/adapters/process.js';
@@ -35,7 +36,8 @@ async function ensureBaseImages(ctx: StageContext): Promise<void> {
     'docker',
     ['image', 'inspect', '--format', '{{.Id}}', ...Object.values(BASE_IMAGES)],
     {
-      env: ctx.env,
+      // The stage may run without the pipeline's preflight (the e2e releases), so it finds the engine itself.
+      env: containerEngineEnv(ctx.env),
       timeoutMs: 30_000,
     },
   );

@@ -22,35 +22,13 @@ fi
 # shellcheck source=SCRIPTDIR/pids.sh
 source "$here/pids.sh"
 
-stop() {
-  local name="$1" pidfile pid
-  pidfile="$dir/pids/$name.pid"
-  [[ -s "$pidfile" ]] || return 0
-  pid="$(cat "$pidfile")"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-  if running "$pid"; then
-    # up.sh starts every process with setsid, so its pid is also its process-group id.
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      running "$pid" || break
-      sleep 0.1
-    done
-    if running "$pid"; then
-      echo "down.sh: $name ($pid) ignored SIGTERM; sending SIGKILL"
-      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    echo "down.sh: stopped $name ($pid)"
-  fi
-  rm -f "$pidfile"
-}
-
 node_rc=0
-for name in argocd-application-controller argocd-repo-server git-http redis; do stop "$name"; done
+for name in argocd-application-controller argocd-repo-server git-http redis; do stop "$name" down.sh group; done
 # The node goes before the API server: nothing of it must outlive the cluster it belonged to.
 if [[ -d "$dir/node" || -s "$dir/pids/kubelet.pid" ]]; then
   "$here/node/node-down.sh" "$dir/node" || node_rc=$?
 fi
-for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop "$name"; done
+for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop "$name" down.sh group; done
 
 if [[ -d "$dir/logs" ]]; then
   mkdir -p "$cache/logs"

@@ -51,7 +51,8 @@ export const GKE: Target = {
 /**
  * What the GitOps repository holds: the service's source and what its image build needs
  * (.dockerignore lets only these into the build), the make-base-images script the build stage
- * runs when the local base images are missing, and the deployment manifests.
+ * runs when the local base images are missing (with the container-engine helper it sources), and
+ * the deployment manifests.
  */
 const SOURCE_PATHS = [
   'package.json',
@@ -59,6 +60,7 @@ const SOURCE_PATHS = [
   '.dockerignore',
   'service',
   'scripts/make-base-images.sh',
+  'scripts/container-engine.sh',
   'deploy',
   'overlays',
   'argocd',

@@ -122,20 +122,24 @@ function handleFromEnv(env: Record<string, string>, owned: boolean): ClusterHand
   };
 }
 
-/** Whether the pid file names a live process of the cluster in `dir` (the marker is up.sh's, see pids.sh). */
+/** Whether up.sh's process NAME in `dir` still runs: its pid's start time is the one recorded (pids.sh). */
 function clusterProcessAlive(dir: string, name: string): boolean {
-  const pidFile = join(dir, 'pids', `${name}.pid`);
-  if (!existsSync(pidFile)) return false;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8')
-      .split('\0')
-      .includes(`GITOPS_E2E_CLUSTER=${dir}`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
+  const read = (file: string): string | undefined => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  };
+  const pid = read(join(dir, 'pids', `${name}.pid`));
+  const start = read(join(dir, 'pids', `${name}.start`));
+  if (!pid || !/^\d+$/.test(pid) || !start) return false;
+  // Fields after the parenthesised command name, which may hold spaces: state first, start time 20th.
+  const fields = read(`/proc/${pid}/stat`)
+    ?.replace(/^.*\) /s, '')
+    .split(' ');
+  return fields !== undefined && fields[0] !== 'Z' && fields[19] === start;
 }
 
 /**

@@ -1,19 +1,57 @@
 # shellcheck shell=bash
 # Sourced by up.sh, down.sh and node/node-down.sh after they set $dir (the cluster's state dir).
 #
-# up.sh starts every process with GITOPS_E2E_CLUSTER=$dir in its environment. A pid file can
-# outlive its process (a crash, or the machine's processes killed without down.sh), and the number
-# may then belong to anything; only a process that carries the marker is ever taken for ours.
-cluster_marker="GITOPS_E2E_CLUSTER=$dir"
+# A pid file can outlive its process (a crash, or the machine's processes killed without down.sh),
+# and its number may then belong to anything. So up.sh records each process's start time (clock
+# ticks since boot, fixed at fork) beside its pid, and only a process whose start time matches is
+# ever taken for the cluster's. (A marker in the environment would not do: redis overwrites it with
+# its process title.)
 
-# running PID: one of this cluster's processes, alive and not a zombie (an exited child of a
-# reaper that has not waited for it yet).
-running() {
-  local state
-  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ -n "$state" && "$state" != Z ]] || return 1
-  tr '\0' '\n' 2>/dev/null <"/proc/$1/environ" | grep -qxF "$cluster_marker" && return 0
-  # redis-server takes its environment's memory for its process title, which blanks
-  # /proc/PID/environ; up.sh starts it with --dir "$dir/argocd", so its working directory marks it.
-  [[ "$(readlink "/proc/$1/cwd" 2>/dev/null)" == "$dir/"* ]]
+# start_time PID: the process's start time, or nothing when there is no such process.
+start_time() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+  stat="${stat##*) }" # comm, in parentheses, may hold spaces
+  read -r -a f <<<"$stat"
+  echo "${f[19]}"
+}
+
+# record NAME PID: remembers PID as the cluster's process NAME.
+record() {
+  echo "$2" >"$dir/pids/$1.pid"
+  start_time "$2" >"$dir/pids/$1.start"
+}
+
+# ours NAME: the process recorded as NAME is alive, not a zombie (an exited child of a reaper that
+# has not waited for it yet), and the very process that was recorded.
+ours() {
+  local pid start stat
+  pid="$(cat "$dir/pids/$1.pid" 2>/dev/null)" && [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  start="$(cat "$dir/pids/$1.start" 2>/dev/null)" && [[ -n "$start" ]] || return 1
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  read -r -a f <<<"$stat"
+  [[ "${f[0]}" != Z && "${f[19]}" == "$start" ]]
+}
+
+# stop NAME PREFIX [group]: SIGTERM to the recorded process (with "group", to its process group:
+# up.sh starts each in a session of its own), SIGKILL after 10 s; forgets it.
+stop() {
+  local name="$1" prefix="$2" target pid
+  if ours "$name"; then
+    pid="$(cat "$dir/pids/$name.pid")"
+    target="$pid"
+    [[ "${3:-}" == group ]] && target="-$pid"
+    kill -TERM -- "$target" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      ours "$name" || break
+      sleep 0.1
+    done
+    if ours "$name"; then
+      echo "$prefix: $name ($pid) ignored SIGTERM; sending SIGKILL"
+      kill -KILL -- "$target" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    echo "$prefix: stopped $name ($pid)"
+  fi
+  rm -f "$dir/pids/$name.pid" "$dir/pids/$name.start"
 }

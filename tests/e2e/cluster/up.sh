@@ -90,8 +90,7 @@ if [[ "$want_argocd" == 1 || ("$want_argocd" == auto && -x "$argocd_dir/argocd")
 # --- already running? ---------------------------------------------------------------------
 # shellcheck source=SCRIPTDIR/pids.sh
 source "$here/pids.sh"
-alive() { [[ -s "$dir/pids/$1.pid" ]] && running "$(cat "$dir/pids/$1.pid")"; }
-if alive kube-apiserver; then
+if ours kube-apiserver; then
   log "cluster already running in $dir (run down.sh first to restart it)"
   cat "$dir/env"
   exit 0
@@ -123,13 +122,12 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# start NAME CMD...: runs CMD in its own session, output to logs/NAME.log, pid to pids/NAME.pid,
-# marked as this cluster's (pids.sh).
+# start NAME CMD...: runs CMD in its own session, output to logs/NAME.log, recorded (pids.sh).
 start() {
   local name="$1"
   shift
-  GITOPS_E2E_CLUSTER="$dir" setsid "$@" >"$dir/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$dir/pids/$name.pid"
+  setsid "$@" >"$dir/logs/$name.log" 2>&1 </dev/null &
+  record "$name" $!
 }
 
 # wait_for NAME TIMEOUT_S CMD...: polls CMD until it succeeds; on timeout or death shows the log.
@@ -138,7 +136,7 @@ wait_for() {
   shift 2
   deadline=$(($(date +%s) + timeout))
   until "$@" >/dev/null 2>&1; do
-    if ! alive "$name"; then
+    if ! ours "$name"; then
       tail -n 40 "$dir/logs/$name.log" >&2
       die "$name exited during start-up (log: $dir/logs/$name.log)"
     fi

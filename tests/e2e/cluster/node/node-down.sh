@@ -17,38 +17,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=SCRIPTDIR/node.env
 source "$here/node.env"
 node_dir="${1:?usage: node-down.sh NODE_DIR}"
-pids="$(dirname "$node_dir")/pids"
 say() { printf 'node-down: %s\n' "$*"; }
 
 dir="$(dirname "$node_dir")"
 # shellcheck source=SCRIPTDIR/../pids.sh
 source "$here/../pids.sh"
 
-# stop_pid NAME PID: SIGTERM, then SIGKILL after 10 s.
-stop_pid() {
-  local name="$1" pid="$2"
-  [[ "$pid" =~ ^[0-9]+$ ]] && running "$pid" || return 0
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 100); do
-    running "$pid" || break
-    sleep 0.1
-  done
-  if running "$pid"; then
-    say "$name ($pid) ignored SIGTERM; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null
-  fi
-  say "stopped $name ($pid)"
-}
-
-stop_named() {
-  local f="$pids/$1.pid"
-  [[ -s "$f" ]] && stop_pid "$1" "$(cat "$f")"
-  rm -f "$f"
-}
-
 # --- node processes ---------------------------------------------------------------------------
-stop_named kube-proxy
-stop_named kubelet
+stop kube-proxy node-down
+stop kubelet node-down
 
 # Containers: every process in the kubelet's pod cgroups (cgroup v1: one tree per controller;
 # the pids controller lists every process).
@@ -76,7 +53,7 @@ if [[ -S "$sock" ]]; then
   done < <("${ctr_cmd[@]}" tasks list --quiet 2>/dev/null)
   ((n)) && say "deleted $n containerd tasks"
 fi
-stop_named containerd
+stop containerd node-down
 # A shim whose task could not be deleted: ours are the ones started with our socket (they write no
 # pid file). Killed, a shim leaves its socket file behind, so that goes too.
 for p in /proc/[0-9]*; do
