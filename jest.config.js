@@ -14,8 +14,14 @@ export default {
   },
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   // tests/e2e needs the local cluster and runs in `npm run test:e2e` (jest.e2e.config.js) only, so
-  // CI does not run it twice (once in `npm test`, once after the cluster build).
-  testPathIgnorePatterns: ['/node_modules/', '/build/', '<rootDir>/tests/e2e/'],
+  // CI does not run it twice (once in `npm test`, once after the cluster build); likewise the
+  // workflow flows (`npm run test:workflows`, jest.workflows.config.js).
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/build/',
+    '<rootDir>/tests/e2e/',
+    '<rootDir>/tests/workflows/flows/',
+  ],
   // Image cleanup after every file has run: see the file for why not per file.
   globalTeardown: '<rootDir>/tests/remove-test-images.js',
   testTimeout: 30000,

@@ -18,14 +18,14 @@ var summaries = {
   "revert-source": "open the PR (or issue) reverting the source of a rolled-back release"
 };
 var loaders = {
-  bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-5LAEFJQA.js")).bumpCommand, "bump"),
+  bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-GGSJRXBS.js")).bumpCommand, "bump"),
   render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
-  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-ZRCO7WWB.js")).promoteCommand, "promote"),
-  build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-C3DVSBOT.js")).buildCommand, "build"),
-  verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-XXB2OCBJ.js")).verifyCommand, "verify"),
-  revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-T27I3W3G.js")).revertCommand, "revert"),
-  "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-EMVQZQC3.js")).recordDeployCommand, "record-deploy"),
-  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-GESSJHO3.js")).revertSourceCommand, "revert-source")
+  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-EPOVIRJY.js")).promoteCommand, "promote"),
+  build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-7GMPXSZG.js")).buildCommand, "build"),
+  verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-ESHPPSSR.js")).verifyCommand, "verify"),
+  revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-NVHDPTEG.js")).revertCommand, "revert"),
+  "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-MW246P56.js")).recordDeployCommand, "record-deploy"),
+  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-VLSBDAKN.js")).revertSourceCommand, "revert-source")
 };
 function overview() {
   const names = Object.keys(summaries);

@@ -5,11 +5,15 @@ import { runProcess } from './process.js';
 import type { ProcessResult } from './process.js';
 
 /** Runs the docker CLI; resolves with its exit code (MissingToolError when docker is not installed). */
-export function docker(args: string[], input?: string): Promise<ProcessResult> {
+export function docker(
+  args: string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ProcessResult> {
   return runProcess('docker', args, {
     input,
     // Finds the engine setup started (podman's socket) when the user exported nothing.
-    env: containerEngineEnv(process.env),
+    env: containerEngineEnv(env),
     installHint: 'install the docker CLI (and an engine: Docker, or podman serving the Docker API)',
   });
 }

@@ -27,6 +27,8 @@ export interface BuildOptions {
   /** Build network mode, e.g. host (`--network host`). */
   network?: string;
   registryAuth?: RegistryAuth;
+  /** Docker client config directory the login and push use (DOCKER_CONFIG); default the user's. */
+  dockerConfig?: string;
   log?: (line: string) => void;
 }
 
@@ -99,6 +101,10 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const tags = [`${opts.image}:${opts.sha}`, `${opts.image}:${short}`];
   const created = new Date().toISOString();
   const registry = parseImageRef(opts.image, 'image').registry;
+  // The login goes to the caller's Docker config (the build-push action's is per run, see there).
+  const pushEnv: NodeJS.ProcessEnv = opts.dockerConfig
+    ? { ...process.env, DOCKER_CONFIG: opts.dockerConfig }
+    : process.env;
 
   if (opts.push && opts.registryAuth?.username && opts.registryAuth.password !== undefined) {
     // The password goes through stdin only: never on the command line or in a log.
@@ -111,6 +117,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
         registry ?? 'docker.io',
       ],
       opts.registryAuth.password,
+      pushEnv,
     );
     if (login.code !== 0) {
       throw new BuildError(
@@ -161,7 +168,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   for (const tag of tags) {
     await retry(
       async () => {
-        const pushed = await docker(['push', tag]);
+        const pushed = await docker(['push', tag], undefined, pushEnv);
         if (pushed.code !== 0) {
           const detail = tail(pushed.stderr || pushed.stdout, 3);
           throw new BuildError(

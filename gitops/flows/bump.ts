@@ -8,6 +8,7 @@ import { formatImageRef, parseImageRef } from '../rules/image-ref.js';
 import type { ImageOverride } from '../rules/kustomization.js';
 import { readImage, setImage, validateOverride } from '../rules/kustomization.js';
 import { MAX_PUSH_ATTEMPTS, checkBranch, checkCommitSha, isCommitSha } from '../rules/names.js';
+import { findRevertOf } from './revert.js';
 import {
   TRAILER,
   formatBumpMessage,
@@ -92,17 +93,26 @@ export function validateBumpOptions(opts: BumpOptions): void {
   }
 }
 
-/** The revert commit that rolled back `sourceCommit`, if any (found by its trailers). */
+/**
+ * The revert commit that rolled back `sourceCommit`, if any: an automatic rollback (its trailers), or a
+ * revert made by hand (`git revert` or GitHub's button) of a bump of that source, which quarantines it
+ * the same way.
+ */
 export async function findRollback(git: Git, sourceCommit: string): Promise<string | undefined> {
   const hits = await logEntries(git, [
     '-F',
     `--grep=${TRAILER.rolledBackSource}: ${sourceCommit}`,
+    `--grep=${TRAILER.sourceCommit}: ${sourceCommit}`,
     'HEAD',
   ]);
   for (const c of hits) {
     const t = parseTrailers(c.message);
     if (t[TRAILER.action] === 'revert' && t[TRAILER.rolledBackSource] === sourceCommit)
       return c.sha;
+    if (t[TRAILER.action] === 'bump' && t[TRAILER.sourceCommit] === sourceCommit) {
+      const byHand = await findRevertOf(git, c.sha);
+      if (byHand) return byHand;
+    }
   }
   return undefined;
 }

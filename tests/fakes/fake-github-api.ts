@@ -1,15 +1,29 @@
 /**
- * A fake of the GitHub REST API on loopback (real HTTP, GitHub's JSON shapes, status codes and error bodies):
- * - pull requests: list by head, base and state (paginated), create (422 when one is already open for the head,
- *   or the head branch does not exist), update (title, body, state), and branch deletion;
+ * A fake of GitHub on loopback (real HTTP, GitHub's JSON shapes, status codes and error bodies), for what
+ * cannot run here:
+ * - REST pull requests: list by head, base and state (paginated), create (422 when one is already open for the
+ *   head, or the head branch does not exist), update (title, body, state), get, merge (a real merge commit or
+ *   squash in the bare repository), and branch deletion;
  * - issues, comments, labels, commit statuses, Deployments and their statuses, a commit's author login
- *   (tests/fakes/fake-github-records.ts).
- * It checks the Authorization header and records every request for assertions.
+ *   (tests/fakes/fake-github-records.ts);
+ * - with `app`: a GitHub App installed on the repository, minting installation tokens from an RS256 JWT
+ *   (tests/fakes/fake-github-app.ts), as actions/create-github-app-token asks for them;
+ * - with `hostGit`: the repository itself over Git smart HTTP at `/{owner}/{repo}.git`, authenticated by
+ *   token, with a ruleset on `protectedBranches` that only the App (on the bypass list) may push past
+ *   (tests/fakes/fake-github-git.ts). PR creation then also writes `refs/pull/N/head`, as GitHub does.
+ * It checks the Authorization header and records every REST request (and, apart, every git request).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JwtRejected, mintInstallationToken, verifyAppJwt } from './fake-github-app.js';
+import type { FakeApp, FakeInstallationToken } from './fake-github-app.js';
+import { installHooks, readPushes, serveGit, tokenOf } from './fake-github-git.js';
+import type { FakeGitRequest, FakePush, GitActor } from './fake-github-git.js';
 import { createRecords, paginate, resolveCommit } from './fake-github-records.js';
 import type { FakeGithubRecords, FakeResponse } from './fake-github-records.js';
 
@@ -20,6 +34,8 @@ export interface FakePull {
   head: string;
   base: string;
   state: 'open' | 'closed';
+  /** Set when the PR was merged through the fake. */
+  mergeCommit?: string;
 }
 
 export interface FakeGithubRequest {
@@ -39,8 +55,46 @@ export interface FakeGithubApi {
   requests: FakeGithubRequest[];
   /** Issues, comments, labels, commit statuses, Deployments (tests/fakes/fake-github-records.ts). */
   records: FakeGithubRecords;
+  /** Git smart-HTTP requests (hostGit), with the actor each authenticated as. */
+  gitRequests: FakeGitRequest[];
+  /** Installation tokens the App handed out (app). */
+  installationTokens: FakeInstallationToken[];
+  /** `${url}/${owner}/${repo}.git` when hostGit. */
+  cloneUrl: string;
+  /** The ref updates pushed through the fake's git (hostGit), with who pushed them. */
+  pushes(): FakePush[];
+  /** The branches the ruleset protects now (hostGit); a test may change them. */
+  protectedBranches: string[];
   close(): Promise<void>;
 }
+
+/** Options of startFakeGithubApi. */
+export interface FakeGithubOptions {
+  owner?: string;
+  repo?: string;
+  /** The token of the workflow job (GITHUB_TOKEN); its pushes are github-actions[bot]'s. */
+  token?: string;
+  /** A bare repo path: PR creation checks that the head branch was pushed; merges happen here. */
+  gitRemote?: string;
+  /** Serve gitRemote over Git smart HTTP (needs gitRemote). */
+  hostGit?: boolean;
+  /** Branches a ruleset protects (hostGit): only a bypass actor may push to them. */
+  protectedBranches?: string[];
+  /** A GitHub App installed on the repository. */
+  app?: FakeApp;
+  /** Whether the App is on the ruleset's bypass list (default true). */
+  appBypass?: boolean;
+}
+
+// What the App is granted on its installation: the pipeline's writes (push, PRs, issues, records).
+const GRANTED = {
+  contents: 'write',
+  pull_requests: 'write',
+  issues: 'write',
+  deployments: 'write',
+  statuses: 'write',
+  metadata: 'read',
+};
 
 // GitHub's answer to a pull request body over its limit.
 const BODY_TOO_LONG = {
@@ -61,12 +115,9 @@ function bodyTooLong(b: Record<string, unknown>): boolean {
 }
 
 /** Starts the fake; `gitRemote` (a bare repo path) makes PR creation check that the head branch was pushed. */
-export async function startFakeGithubApi(opts: {
-  owner?: string;
-  repo?: string;
-  token?: string;
-  gitRemote?: string;
-}): Promise<FakeGithubApi> {
+export async function startFakeGithubApi(opts: FakeGithubOptions): Promise<FakeGithubApi> {
+  if (opts.hostGit && !opts.gitRemote) throw new Error('fake GitHub: hostGit needs gitRemote');
+  if (opts.hostGit && opts.gitRemote) installHooks(opts.gitRemote);
   const fake: FakeGithubApi = {
     url: '',
     owner: opts.owner ?? 'acme',
@@ -75,7 +126,17 @@ export async function startFakeGithubApi(opts: {
     pulls: [],
     requests: [],
     records: undefined as unknown as FakeGithubRecords,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    gitRequests: [],
+    installationTokens: [],
+    cloneUrl: '',
+    pushes: () => (opts.hostGit && opts.gitRemote ? readPushes(opts.gitRemote) : []),
+    protectedBranches: [...(opts.protectedBranches ?? [])],
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections (fetch keeps them) would hold close() open.
+        server.closeAllConnections();
+      }),
   };
 
   // Issues and pull requests share one number sequence, as on GitHub.
@@ -106,13 +167,63 @@ export async function startFakeGithubApi(opts: {
       state: p.state,
       title: p.title,
       body: p.body,
-      head: { label: `${fake.owner}:${p.head}`, ref: p.head, sha: '0'.repeat(40) },
-      base: { label: `${fake.owner}:${p.base}`, ref: p.base, sha: '0'.repeat(40) },
+      head: { label: `${fake.owner}:${p.head}`, ref: p.head, sha: tipOf(p.head) },
+      base: { label: `${fake.owner}:${p.base}`, ref: p.base, sha: tipOf(p.base) },
+      merged: p.mergeCommit !== undefined,
+      merge_commit_sha: p.mergeCommit ?? null,
     };
+  }
+
+  function tipOf(branch: string): string {
+    if (!opts.gitRemote) return '0'.repeat(40);
+    return resolveCommit(opts.gitRemote, `refs/heads/${branch}`) ?? '0'.repeat(40);
+  }
+
+  /** Who a token is: the job token, or a live installation token of the App. */
+  function actorOf(token: string | undefined): GitActor | undefined {
+    if (!token) return undefined;
+    if (token === fake.token) return { login: 'github-actions[bot]', bypass: false };
+    const t = fake.installationTokens.find((i) => i.token === token);
+    if (opts.app && t && !t.revoked && t.expiresAt.getTime() > Date.now()) {
+      return { login: `${opts.app.slug}[bot]`, bypass: opts.appBypass ?? true };
+    }
+    return undefined;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const gitPrefix = `/${fake.owner}/${fake.repo}.git`;
+    if (opts.hostGit && opts.gitRemote && url.pathname.startsWith(`${gitPrefix}/`)) {
+      const actor = actorOf(tokenOf(req.headers.authorization));
+      const rec: FakeGitRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        actor: actor?.login,
+        service: url.searchParams.get('service') ?? url.pathname.split('/').pop(),
+        status: 401,
+      };
+      fake.gitRequests.push(rec);
+      if (!actor) {
+        // What GitHub answers a git client without (valid) credentials on a private repository.
+        res.writeHead(401, {
+          'www-authenticate': 'Basic realm="GitHub"',
+          'content-type': 'text/plain',
+        });
+        res.end(
+          'Invalid username or token. Password authentication is not supported for Git operations.\n',
+        );
+        return;
+      }
+      rec.status = await serveGit(req, res, {
+        bare: opts.gitRemote,
+        pathInRepo: url.pathname.slice(gitPrefix.length),
+        query: url.search.replace(/^\?/, ''),
+        actor,
+        protectedBranches: fake.protectedBranches,
+        rulesUrl: `${fake.url}/${fake.owner}/${fake.repo}/rules`,
+      });
+      return;
+    }
     const raw = await new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -128,18 +239,31 @@ export async function startFakeGithubApi(opts: {
     };
     fake.requests.push(rec);
     const auth = req.headers.authorization ?? '';
-    if (auth !== `Bearer ${fake.token}` && auth !== `token ${fake.token}`) {
+    const installation = `/repos/${fake.owner}/${fake.repo}/installation`;
+    if (url.pathname === installation || url.pathname.startsWith('/app/')) {
+      return appEndpoint(req, res, url, rec);
+    }
+    const bearer = /^(?:Bearer|token) (.+)$/.exec(auth)?.[1];
+    const caller = actorOf(bearer);
+    if (!caller) {
       return send(res, 401, {
         message: 'Bad credentials',
         documentation_url: 'https://docs.github.com/rest',
       });
+    }
+    if (url.pathname === '/installation/token' && rec.method === 'DELETE') {
+      const t = fake.installationTokens.find((i) => i.token === bearer);
+      if (!t) return send(res, 403, { message: 'Resource not accessible by integration' });
+      t.revoked = true;
+      res.writeHead(204);
+      return void res.end();
     }
     const routed = recordsRouter.route({
       method: rec.method,
       path: url.pathname,
       query: rec.query,
       body: rec.body ?? {},
-      actor: 'github-actions[bot]',
+      actor: caller.login,
     });
     if (routed) return reply(res, routed);
     // Octokit sends the ref URL-encoded (heads%2Fpromote%2F...), which GitHub decodes.
@@ -196,7 +320,7 @@ export async function startFakeGithubApi(opts: {
           ],
         });
       }
-      if (opts.gitRemote && !branchExists(opts.gitRemote, head)) {
+      if (opts.gitRemote && !resolveCommit(opts.gitRemote, `refs/heads/${head}`)) {
         return send(res, 422, {
           message: 'Validation Failed',
           errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }],
@@ -212,9 +336,25 @@ export async function startFakeGithubApi(opts: {
         state: 'open',
       };
       fake.pulls.push(pull);
+      // GitHub keeps every PR's head reachable as refs/pull/N/head.
+      if (opts.hostGit && opts.gitRemote) {
+        execFileSync('git', ['update-ref', `refs/pull/${pull.number}/head`, tipOf(head)], {
+          cwd: opts.gitRemote,
+        });
+      }
       return send(res, 201, pullJson(pull));
     }
+    const merge = url.pathname.match(new RegExp(`^${prefix}/(\\d+)/merge$`));
+    if (merge && rec.method === 'PUT') {
+      const pull = fake.pulls.find((p) => p.number === Number(merge[1]));
+      if (!pull) return send(res, 404, { message: 'Not Found' });
+      return mergePull(res, pull, rec.body ?? {});
+    }
     const m = url.pathname.match(new RegExp(`^${prefix}/(\\d+)$`));
+    if (m && rec.method === 'GET') {
+      const pull = fake.pulls.find((p) => p.number === Number(m[1]));
+      return pull ? send(res, 200, pullJson(pull)) : send(res, 404, { message: 'Not Found' });
+    }
     if (m && rec.method === 'PATCH') {
       const pull = fake.pulls.find((p) => p.number === Number(m[1]));
       if (!pull) return send(res, 404, { message: 'Not Found' });
@@ -239,16 +379,129 @@ export async function startFakeGithubApi(opts: {
     return { status: 204 };
   }
 
+  /** The App endpoints: authenticated with the App's JWT, never with a token. */
+  function appEndpoint(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    rec: FakeGithubRequest,
+  ): void {
+    const app = opts.app;
+    if (!app) return send(res, 404, { message: 'Not Found' });
+    const jwt = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    try {
+      verifyAppJwt(app, jwt);
+    } catch (err) {
+      if (!(err instanceof JwtRejected)) throw err;
+      return send(res, 401, {
+        message: err.message,
+        documentation_url: 'https://docs.github.com/rest',
+      });
+    }
+    if (url.pathname === `/repos/${fake.owner}/${fake.repo}/installation` && rec.method === 'GET') {
+      return send(res, 200, {
+        id: app.installationId,
+        app_id: app.id,
+        client_id: app.clientId,
+        app_slug: app.slug,
+        target_type: 'Organization',
+        account: { login: fake.owner, type: 'Organization' },
+        repository_selection: 'selected',
+        permissions: GRANTED,
+      });
+    }
+    const tokens = url.pathname.match(/^\/app\/installations\/(\d+)\/access_tokens$/);
+    if (tokens && rec.method === 'POST') {
+      if (Number(tokens[1]) !== app.installationId) return send(res, 404, { message: 'Not Found' });
+      const b = rec.body ?? {};
+      const repos = Array.isArray(b.repositories) ? b.repositories.map(String) : [fake.repo];
+      if (repos.some((r) => r !== fake.repo)) {
+        return send(res, 422, {
+          message:
+            'There is at least one repository that does not exist or is not accessible to the parent installation.',
+        });
+      }
+      const asked = (b.permissions ?? GRANTED) as Record<string, string>;
+      const t = mintInstallationToken(asked);
+      fake.installationTokens.push(t);
+      return send(res, 201, {
+        token: t.token,
+        expires_at: t.expiresAt.toISOString(),
+        permissions: asked,
+        repository_selection: 'selected',
+        repositories: [{ name: fake.repo, full_name: `${fake.owner}/${fake.repo}` }],
+      });
+    }
+    send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+  }
+
+  /** Merges like GitHub's merge button: a merge commit, or a squash with the PR's title and body. */
+  function mergePull(res: ServerResponse, pull: FakePull, b: Record<string, unknown>): void {
+    const bare = opts.gitRemote;
+    if (!bare) return send(res, 501, { message: 'fake GitHub: merging needs gitRemote' });
+    if (pull.state !== 'open') return send(res, 405, { message: 'Pull Request is not mergeable' });
+    const method = String(b.merge_method ?? 'merge');
+    if (method !== 'merge' && method !== 'squash') {
+      return send(res, 422, { message: `fake GitHub: merge_method ${method} is not supported` });
+    }
+    const head = tipOf(pull.head);
+    if (typeof b.sha === 'string' && b.sha !== head) {
+      return send(res, 409, {
+        message: 'Head branch was modified. Review and try the merge again.',
+      });
+    }
+    const work = mkdtempSync(join(tmpdir(), 'fake-github-merge-'));
+    const g = (...args: string[]): string =>
+      execFileSync(
+        'git',
+        ['-c', 'user.name=e2e reviewer', '-c', 'user.email=reviewer@example.invalid', ...args],
+        {
+          cwd: work,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            GIT_COMMITTER_NAME: 'GitHub',
+            GIT_COMMITTER_EMAIL: 'noreply@github.com',
+          },
+        },
+      ).trim();
+    try {
+      g('clone', '--quiet', '--branch', pull.base, bare, '.');
+      g('fetch', '--quiet', 'origin', `refs/heads/${pull.head}`);
+      const title = String(
+        b.commit_title ??
+          (method === 'squash'
+            ? `${pull.title} (#${pull.number})`
+            : `Merge pull request #${pull.number} from ${fake.owner}/${pull.head}`),
+      );
+      const message = String(b.commit_message ?? (method === 'squash' ? pull.body : pull.title));
+      try {
+        if (method === 'squash') {
+          g('merge', '--squash', '--quiet', 'FETCH_HEAD');
+          g('commit', '--quiet', '-m', title, '-m', message);
+        } else {
+          g('merge', '--no-ff', '--quiet', '-m', title, '-m', message, 'FETCH_HEAD');
+        }
+      } catch {
+        return send(res, 405, { message: 'Pull Request is not mergeable' });
+      }
+      g('push', '--quiet', 'origin', `HEAD:refs/heads/${pull.base}`);
+      pull.mergeCommit = g('rev-parse', 'HEAD');
+      pull.state = 'closed';
+      return send(res, 200, {
+        sha: pull.mergeCommit,
+        merged: true,
+        message: 'Pull Request successfully merged',
+      });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (opts.hostGit) fake.cloneUrl = `${fake.url}/${fake.owner}/${fake.repo}.git`;
   return fake;
-}
-
-function branchExists(bare: string, branch: string): boolean {
-  const out = execFileSync('git', ['ls-remote', bare, `refs/heads/${branch}`], {
-    encoding: 'utf8',
-  });
-  return out.trim() !== '';
 }
 
 function send(res: ServerResponse, code: number, body: unknown): void {

@@ -1,7 +1,9 @@
 // The `build-push` action: builds the image tagged with the full and short git SHA, pushes it, and
 // reports the digest the registry stored, so later steps pin exactly what was built.
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ActionInputs } from '../../../gitops/action/inputs.js';
 import {
   coreRuntime,
@@ -95,7 +97,17 @@ export async function buildPushAction(
   rt.info(
     `build-push: building ${opts.image} at ${opts.sha.slice(0, 7)}${opts.push ? ' and pushing' : ''}`,
   );
-  const result = await builder({ ...opts, log: (line) => rt.info(line) });
+  // A registry login lives in a Docker config of this run only (under RUNNER_TEMP), removed at the
+  // end: on a self-hosted runner the next job, of any workflow, must not find it in ~/.docker.
+  const dockerConfig = opts.registryAuth
+    ? await mkdtemp(join(rt.env.RUNNER_TEMP || tmpdir(), 'docker-config-'))
+    : undefined;
+  let result: BuildResult;
+  try {
+    result = await builder({ ...opts, dockerConfig, log: (line) => rt.info(line) });
+  } finally {
+    if (dockerConfig) await rm(dockerConfig, { recursive: true, force: true });
+  }
   if (opts.push && !result.digest) {
     rt.setFailed(`build-push: pushed ${result.image} but the registry returned no digest`);
     return;

@@ -10,6 +10,7 @@
 #   pause      the node's sandbox program (pause/main.go, static)
 #   kustomize  the kustomize Argo CD's repo server runs
 #   argocd     argocd-repo-server + argocd-application-controller (one binary)
+#   act        nektos/act (not in all: the workflow tests need it, the cluster does not)
 # A target is a function build_<name>; adding one is adding a function (and, if the cluster needs
 # it, its name to ALL_TARGETS).
 # env:   GOFLAGS (default "-p=2 -buildvcs=false"), NICE (default "nice -n 19"), FORCE=1 rebuilds.
@@ -108,6 +109,15 @@ build_argocd() {
   # The binary picks its personality from argv[0].
   ln -sf argocd "$out/argocd-application-controller"
   ln -sf argocd "$out/argocd-repo-server"
+}
+
+# nektos/act runs the project's .github/workflows on this machine (tests/workflows). Built like the
+# cluster binaries, from its module through the proxy, into .cache/bin/act-<version>/act.
+build_act() {
+  local out="$cache/bin/act-$ACT_VERSION"
+  if [[ -x "$out/act" && -z "${FORCE:-}" ]]; then log "act $ACT_VERSION present"; return; fi
+  mkdir -p "$out"
+  GOBIN="$out" timed act "$ACT_VERSION" "${nice_cmd[@]}" go install -ldflags "-s -w" "github.com/nektos/act@$ACT_VERSION"
 }
 
 targets=("$@")

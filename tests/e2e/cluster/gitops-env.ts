@@ -261,36 +261,14 @@ export async function deleteApplications(cluster: ClusterHandle): Promise<void> 
 }
 
 /**
- * Creates the GitOps repository (a copy of this project's deploy/, overlays/ and argocd/ plus a
- * service/ marker standing for the application code) on the cluster's git server, applies the
- * project's Applications through argocd-local pointed at it, and waits until both environments run
- * the overlays' placeholder release.
+ * Release 0: built from the tip of `work`'s main (a good release commit on top), copied to the gke
+ * overlay's registry path, and pinned in both overlays by an operator's commit pushed to origin main,
+ * as a project does at its first deployment. Returns it and that commit.
  */
-export async function setupGitopsEnv(
-  cluster: ClusterHandle,
+export async function deployReleaseZero(
+  work: string,
   log: (line: string) => void,
-): Promise<GitopsEnv> {
-  if (!cluster.argocd)
-    throw new Error('the GitOps flows need Argo CD (tests/e2e/cluster/build.sh argocd)');
-  if (!cluster.node)
-    throw new Error('the GitOps flows need the real node (E2E_CLUSTER_NODE=1, as root)');
-  const tmp = mkdtempSync(join(tmpdir(), 'gitops-e2e-flows-'));
-  const name = `score-api-gitops-${Date.now().toString(36)}`;
-  const bare = join(cluster.gitRoot, `${name}.git`);
-  const url = `${cluster.gitUrl}/${name}.git`;
-  git(tmpdir(), 'init', '--quiet', '--bare', '--initial-branch=main', bare);
-  const work = join(tmp, 'work');
-  git(tmpdir(), 'init', '--quiet', '--initial-branch=main', work);
-  for (const p of SOURCE_PATHS) {
-    mkdirSync(dirname(join(work, p)), { recursive: true });
-    cpSync(join(REPO_ROOT, p), join(work, p), { recursive: true });
-  }
-  git(work, 'add', '-A');
-  git(work, 'commit', '--quiet', '-m', 'score-api: service, deploy/, overlays/, argocd/');
-  git(work, 'remote', 'add', 'origin', url);
-  git(work, 'push', '--quiet', 'origin', 'main');
-
-  // Release 0, running in both environments before the flows start.
+): Promise<{ release0: Release; initialCommit: string }> {
   const release0 = await makeRelease(work, '0', 'good', log);
   await copyImage(release0, GKE.loopbackRepository);
   for (const target of [MINIKUBE, GKE]) {
@@ -306,8 +284,20 @@ export async function setupGitopsEnv(
   git(work, 'commit', '--quiet', '-am', 'deploy release 0 to minikube and gke');
   git(work, 'push', '--quiet', 'origin', 'main');
   const initialCommit = git(work, 'rev-parse', 'HEAD');
-  log(`GitOps remote ${url} at ${initialCommit.slice(0, 12)}: both overlays pin release 0`);
+  return { release0, initialCommit };
+}
 
+/**
+ * Applies the project's Applications through argocd-local pointed at the GitOps repository `url`
+ * (a reused cluster's earlier ones deleted first), plays GKE's ingress and certificate controllers,
+ * and waits until both environments are Synced and Healthy at `initialCommit` with their
+ * minReplicas available.
+ */
+export async function bootstrapApplications(
+  cluster: ClusterHandle,
+  url: string,
+  initialCommit: string,
+): Promise<void> {
   // A cluster reused from an earlier run may still hold these Applications.
   await deleteApplications(cluster);
   await kubectl(cluster, ['apply', '-f', join(CLUSTER_SCRIPTS, 'gke-stand-ins')]);
@@ -377,6 +367,41 @@ export async function setupGitopsEnv(
     },
     { timeoutMs: 120_000, pollMs: 1000 },
   );
+}
+
+/**
+ * Creates the GitOps repository (a copy of this project's deploy/, overlays/ and argocd/ plus a
+ * service/ marker standing for the application code) on the cluster's git server, applies the
+ * project's Applications through argocd-local pointed at it, and waits until both environments run
+ * the overlays' placeholder release.
+ */
+export async function setupGitopsEnv(
+  cluster: ClusterHandle,
+  log: (line: string) => void,
+): Promise<GitopsEnv> {
+  if (!cluster.argocd)
+    throw new Error('the GitOps flows need Argo CD (tests/e2e/cluster/build.sh argocd)');
+  if (!cluster.node)
+    throw new Error('the GitOps flows need the real node (E2E_CLUSTER_NODE=1, as root)');
+  const tmp = mkdtempSync(join(tmpdir(), 'gitops-e2e-flows-'));
+  const name = `score-api-gitops-${Date.now().toString(36)}`;
+  const bare = join(cluster.gitRoot, `${name}.git`);
+  const url = `${cluster.gitUrl}/${name}.git`;
+  git(tmpdir(), 'init', '--quiet', '--bare', '--initial-branch=main', bare);
+  const work = join(tmp, 'work');
+  git(tmpdir(), 'init', '--quiet', '--initial-branch=main', work);
+  for (const p of SOURCE_PATHS) {
+    mkdirSync(dirname(join(work, p)), { recursive: true });
+    cpSync(join(REPO_ROOT, p), join(work, p), { recursive: true });
+  }
+  git(work, 'add', '-A');
+  git(work, 'commit', '--quiet', '-m', 'score-api: service, deploy/, overlays/, argocd/');
+  git(work, 'remote', 'add', 'origin', url);
+  git(work, 'push', '--quiet', 'origin', 'main');
+
+  const { release0, initialCommit } = await deployReleaseZero(work, log);
+  log(`GitOps remote ${url} at ${initialCommit.slice(0, 12)}: both overlays pin release 0`);
+  await bootstrapApplications(cluster, url, initialCommit);
   log('score-api-minikube and score-api-gke Synced/Healthy on release 0');
   return { cluster, bare, url, work, tmp, initialCommit, releases: [release0], log };
 }

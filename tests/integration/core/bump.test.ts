@@ -467,4 +467,28 @@ describe('revertDeployment', () => {
     const next = await bumpOverlay(bumpOpts(fx.remote, fx.commits[6] as string));
     expect(next.status).toBe('committed');
   });
+
+  it('a SHA whose bump was reverted by hand (git revert) is quarantined like an automatic rollback', async () => {
+    const [sha, later] = [fx.commits[5] as string, fx.commits[6] as string];
+    const bump = await bumpOverlay(bumpOpts(fx.remote, sha));
+    const clone = await fx.clone('hand-revert');
+    await git(clone, [
+      '-c',
+      'user.name=dev',
+      '-c',
+      'user.email=dev@example.test',
+      'revert',
+      '--no-edit',
+      bump.commit,
+    ]);
+    await git(clone, ['push', '--quiet', 'origin', 'HEAD:main']);
+    const revert = await git(clone, ['rev-parse', 'HEAD']);
+    const err = await bumpOverlay(bumpOpts(fx.remote, sha)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RolledBackError);
+    expect((err as RolledBackError).revertCommit).toBe(revert);
+    expect((await bumpOverlay({ ...bumpOpts(fx.remote, sha), force: true })).status).toBe(
+      'committed',
+    );
+    expect((await bumpOverlay(bumpOpts(fx.remote, later))).status).toBe('committed');
+  });
 });

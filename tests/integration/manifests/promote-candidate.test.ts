@@ -91,6 +91,18 @@ describe('promote.yml candidate guard', () => {
     script = await candidateScript();
     dir = await mkdtemp(join(tmpdir(), 'promote-guard-'));
     await cp(join(root, 'overlays'), join(dir, 'overlays'), { recursive: true });
+    // The placeholder pin a new repository starts from, whatever this checkout's overlay pins now
+    // (a deployed repository, such as the workflow tests' GitOps repository, pins a real release).
+    const file = join(dir, OVERLAY);
+    await writeFile(
+      file,
+      setImage(await readFile(file, 'utf8'), {
+        name: 'score-api',
+        newName: 'localhost:5000/score-api',
+        newTag: sha('0'),
+        digest: digest('0'),
+      }).text,
+    );
     git('init', '-q', '-b', 'main');
     git('config', 'user.name', 'test');
     git('config', 'user.email', 'test@example.invalid');

@@ -78,9 +78,12 @@ export async function containerParts(): Promise<Record<string, Missing>> {
 /**
  * A podman Docker API service of its own whose registries.conf lists `insecure` hosts: the shared
  * podman service reads registries.conf once, so a registry on a new port needs a service that knows it.
+ * With `storageRoot` it also keeps its images there instead of in the machine's store (the returned env
+ * points podman's CLI at the same store); removing that directory after stop() removes them all.
  */
 export async function startPodmanService(
   insecure: string[],
+  opts: { storageRoot?: string } = {},
 ): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void> }> {
   const dir = tempDir('pipeline-podman-');
   const conf = join(dir, 'registries.conf');
@@ -90,12 +93,29 @@ export async function startPodmanService(
       .map((h) => `[[registry]]\nlocation = "${h}"\ninsecure = true\n`)
       .join('')}`,
   );
+  const storage: NodeJS.ProcessEnv = {};
+  if (opts.storageRoot) {
+    const file = join(dir, 'storage.conf');
+    const root = opts.storageRoot;
+    writeFileSync(
+      file,
+      `[storage]\ndriver = "vfs"\nrunroot = "${join(root, 'run')}"\ngraphroot = "${join(root, 'graph')}"\n`,
+    );
+    storage.CONTAINERS_STORAGE_CONF = file;
+  }
   const socket = join(dir, 'podman.sock');
-  const child = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], {
-    env: { ...process.env, CONTAINERS_REGISTRIES_CONF: conf },
+  // Its own libpod state beside its own store (podman's default, /run/libpod, is the machine's).
+  const state = opts.storageRoot ? ['--tmpdir', join(opts.storageRoot, 'libpod')] : [];
+  const child = spawn('podman', [...state, 'system', 'service', '--time=0', `unix://${socket}`], {
+    env: { ...process.env, ...storage, CONTAINERS_REGISTRIES_CONF: conf },
     stdio: 'ignore',
   });
-  const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_API_VERSION: '1.41' };
+  const env = {
+    ...process.env,
+    ...storage,
+    DOCKER_HOST: `unix://${socket}`,
+    DOCKER_API_VERSION: '1.41',
+  };
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {

@@ -242,7 +242,9 @@ describe('workflows', () => {
 
   it('uses the project actions in CI, checks the bundles and builds without pushing', () => {
     const ci = workflows['ci.yml'];
-    expect(Object.keys(ci.on)).toEqual(expect.arrayContaining(['pull_request', 'push']));
+    expect(Object.keys(ci.on)).toEqual(
+      expect.arrayContaining(['pull_request', 'merge_group', 'push', 'workflow_call']),
+    );
     const uses = stepsOf(ci).map((s) => s.uses);
     expect(uses).toEqual(
       expect.arrayContaining(['./actions/lint', './actions/test', './actions/build-push']),
@@ -250,27 +252,76 @@ describe('workflows', () => {
     // check-dist rebuilds and byte-compares every dist/ file, new (never committed) chunks included.
     expect(texts['ci.yml']).toContain('run: npm run check-dist');
     expect(stepsOf(ci).find((s) => s.uses === './actions/build-push').with.push).toBe('false');
+    // A deploy's CI checks the commit it deploys (a workflow_dispatch may name an older one).
+    for (const step of stepsOf(ci).filter((s) => String(s.uses).startsWith('actions/checkout@')))
+      expect(step.with.ref).toBe('${{ inputs.ref }}');
   });
 
-  it('deploy never re-triggers itself and verifies with rollback on the minikube runner', () => {
+  it('deploy: the loop guard, the fast path, and one release at a time from bump to verify', () => {
     const deploy = workflows['deploy.yml'];
     expect(deploy.on.push.branches).toEqual(['main']);
-    expect(deploy.on.push['paths-ignore']).toContain('overlays/**');
-    expect(deploy.jobs.ci.if).toContain('Gitops-Action:');
-    expect(deploy.concurrency).toMatchObject({
-      group: expect.stringContaining('minikube'),
+    // Every change that reaches minikube is verified: overlays/minikube is not ignored.
+    expect(deploy.on.push['paths-ignore']).toEqual(['overlays/gke/**', 'docs/**', '**/*.md']);
+    expect(deploy.on.workflow_dispatch.inputs).toMatchObject({
+      sha: { required: false },
+      force: { type: 'boolean', default: false },
+    });
+    const jobs = deploy.jobs;
+    expect(jobs.changes.if).toContain(
+      "!contains(github.event.head_commit.message, 'Gitops-Action:')",
+    );
+    for (const name of ['ci', 'manifests', 'build', 'deploy'])
+      expect([name, [jobs[name].needs].flat()]).toEqual([
+        name,
+        expect.arrayContaining(['changes']),
+      ]);
+    expect(jobs.ci.if).toContain("kind == 'source'");
+    expect(jobs.build.if).toContain("kind == 'source'");
+    expect(jobs.manifests.if).toContain("kind == 'overlays'");
+    // The fast path runs the manifest checks alone.
+    const lint = jobs.manifests.steps.find((s: Any) => s.uses === './actions/lint');
+    expect(lint.with).toMatchObject({ eslint: 'false', typecheck: 'false', manifests: 'true' });
+    // The deploy group covers bump and verify (one job), not CI or the build.
+    expect(deploy.concurrency).toBeUndefined();
+    expect(jobs.deploy.concurrency).toEqual({
+      group: 'deploy-minikube',
       'cancel-in-progress': false,
     });
-    const verify = deploy.jobs.verify;
-    expect(verify['runs-on']).toEqual(['self-hosted', 'minikube']);
-    const step = verify.steps.find((s: Any) => s.uses === './actions/verify-rollout');
-    expect(step.with).toMatchObject({ rollback: 'true', app: 'score-api-minikube' });
-    const bump = deploy.jobs.bump.steps.find((s: Any) => s.uses === './actions/bump-overlay');
-    expect(bump.with).toMatchObject({
+    for (const name of ['changes', 'ci', 'manifests', 'build'])
+      expect(jobs[name].concurrency).toBeUndefined();
+    expect(jobs.deploy['runs-on']).toEqual(['self-hosted', 'minikube']);
+    const step = (uses: string): Any => jobs.deploy.steps.find((s: Any) => s.uses === uses);
+    expect(step('./actions/bump-overlay').with).toMatchObject({
       overlay: 'overlays/minikube',
       digest: '${{ needs.build.outputs.digest }}',
+      force: '${{ needs.changes.outputs.force }}',
     });
+    expect(step('./actions/verify-rollout').with).toMatchObject({
+      app: 'score-api-minikube',
+      rollback: "${{ needs.changes.outputs.kind == 'source' }}",
+    });
+    // Verify (300 s) and the recovery after a revert (300 s) fit in the job's timeout.
+    expect(jobs.deploy['timeout-minutes']).toBeGreaterThanOrEqual(15);
   });
+
+  it.each([
+    ['deploy.yml', 'deploy'],
+    ['promote.yml', 'promote'],
+    ['promote.yml', 'verify-gke'],
+  ])(
+    '%s %s pushes with a per-run GitHub App token when configured, else GITHUB_TOKEN',
+    (f, job) => {
+      const steps = workflows[f].jobs[job].steps;
+      const app = steps.findIndex((s: Any) =>
+        String(s.uses).startsWith('actions/create-github-app-token@'),
+      );
+      expect(app).toBe(0);
+      expect(steps[app].if).toBe("${{ vars.GITOPS_APP_CLIENT_ID != '' }}");
+      expect(steps[app].with['private-key']).toBe('${{ secrets.GITOPS_APP_PRIVATE_KEY }}');
+      const checkout = steps.find((s: Any) => String(s.uses).startsWith('actions/checkout@'));
+      expect(checkout.with.token).toBe('${{ steps.app-token.outputs.token || github.token }}');
+    },
+  );
 
   it('promote opens the PR after a healthy deploy and verifies GKE with Workload Identity Federation', () => {
     const promote = workflows['promote.yml'];
@@ -278,12 +329,18 @@ describe('workflows', () => {
     expect(promote.on).toHaveProperty('workflow_dispatch');
     expect(promote.on.push.paths).toEqual(['overlays/gke/**']);
     expect(promote.jobs.promote.if).toContain("conclusion == 'success'");
+    expect(promote.jobs.promote.if).toContain("github.ref == 'refs/heads/main'");
     expect(
       promote.jobs.promote.steps.find((s: Any) => s.uses === './actions/promote').with,
     ).toMatchObject({
       from: 'overlays/minikube',
       to: 'overlays/gke',
+      // The kustomization entry's name, not a registry path.
+      image: 'score-api',
     });
+    // The registry login is a per-run auth file under RUNNER_TEMP, never `skopeo login`.
+    expect(texts['promote.yml']).toContain('--authfile "$auth"');
+    expect(texts['promote.yml']).not.toMatch(/skopeo login/);
     const auth = stepsOf(promote).filter((s) =>
       String(s.uses).startsWith('google-github-actions/auth@'),
     );
@@ -294,17 +351,20 @@ describe('workflows', () => {
       );
       expect(a.with).not.toHaveProperty('credentials_json');
     }
-    expect(promote.jobs['verify-gke'].permissions['id-token']).toBe('write');
+    const gke = promote.jobs['verify-gke'];
+    expect(gke.permissions['id-token']).toBe('write');
     // Google Cloud access is scoped to the gke environment (branch policy: main).
     expect(promote.jobs.promote.environment).toBe('gke');
-    expect(promote.jobs['verify-gke'].environment).toBe('gke');
-    const verify = promote.jobs['verify-gke'].steps.find(
-      (s: Any) => s.uses === './actions/verify-rollout',
-    );
+    expect(gke.environment).toBe('gke');
+    // verify (600 s) plus the recovery after a revert (600 s) fit in the job's timeout.
+    expect(gke['timeout-minutes']).toBeGreaterThanOrEqual(25);
+    const verify = gke.steps.find((s: Any) => s.uses === './actions/verify-rollout');
+    expect(verify.with.timeout).toBe('600');
     expect(verify.with.rollback).toContain(
       "!startsWith(github.event.head_commit.message, 'Revert ')",
     );
-    expect(verify.with.rollback).toContain(
+    // The automatic revert was verified by the run that pushed it.
+    expect(gke.if).toContain(
       "!contains(github.event.head_commit.message, 'Gitops-Action: revert')",
     );
     expect(texts['promote.yml']).toContain('This reverts commit');
@@ -312,7 +372,7 @@ describe('workflows', () => {
 
   it('records each verify on GitHub around it, and a failed record never stops verify', () => {
     for (const [file, job] of [
-      ['deploy.yml', 'verify'],
+      ['deploy.yml', 'deploy'],
       ['promote.yml', 'verify-gke'],
     ] as const) {
       const steps: Any[] = workflows[file].jobs[job].steps;
@@ -329,7 +389,7 @@ describe('workflows', () => {
     }
   });
 
-  it('grants each job exactly the scopes it needs', () => {
+  it('grants each job exactly the scopes it needs; id-token only where Google credentials are used', () => {
     const read = { contents: 'read' };
     // record-deploy: the Deployment and commit statuses, and after a rollback the PR or issue.
     const record = {
@@ -343,10 +403,11 @@ describe('workflows', () => {
       'ci.yml/test': read,
       'ci.yml/check-dist': read,
       'ci.yml/image': read,
+      'deploy.yml/changes': read,
       'deploy.yml/ci': read,
+      'deploy.yml/manifests': read,
       'deploy.yml/build': read,
-      'deploy.yml/bump': { contents: 'write' },
-      'deploy.yml/verify': { contents: 'write', ...record },
+      'deploy.yml/deploy': { contents: 'write', ...record },
       'promote.yml/promote': {
         contents: 'write',
         'pull-requests': 'write',
@@ -358,14 +419,22 @@ describe('workflows', () => {
     };
     const actual: Record<string, unknown> = {};
     for (const [f, wf] of Object.entries<Any>(workflows)) {
-      for (const [name, job] of Object.entries<Any>(wf.jobs))
+      for (const [name, job] of Object.entries<Any>(wf.jobs)) {
         actual[`${f}/${name}`] = job.permissions;
+        const google = (job.steps ?? []).some((s: Any) =>
+          String(s.uses).startsWith('google-github-actions/'),
+        );
+        expect([`${f}/${name}`, job.permissions['id-token'] === 'write']).toEqual([
+          `${f}/${name}`,
+          google,
+        ]);
+      }
     }
     expect(actual).toEqual(expected);
   });
 
   it('has a concurrency group per environment', () => {
-    expect(workflows['deploy.yml'].concurrency.group).toBe('deploy-minikube');
+    expect(workflows['deploy.yml'].jobs.deploy.concurrency.group).toBe('deploy-minikube');
     expect(workflows['promote.yml'].jobs.promote.concurrency.group).toBe('promote-gke');
     expect(workflows['promote.yml'].jobs['verify-gke'].concurrency.group).toBe('verify-gke');
     expect(workflows['e2e.yml'].concurrency.group).toBe('e2e');

@@ -12,6 +12,7 @@ import {
   checkRepo,
   commitWithRetry,
   ensureFullHistory,
+  findRevertOf,
   findToplevel,
   formatBumpMessage,
   gitopsAction,
@@ -20,7 +21,7 @@ import {
   parseTrailers,
   shortTag,
   withWorkspace
-} from "./chunk-TO2ZGFLZ.js";
+} from "./chunk-LJWC5AAD.js";
 import {
   MAX_PUSH_ATTEMPTS,
   checkBranch,
@@ -90,12 +91,17 @@ async function findRollback(git, sourceCommit) {
   const hits = await logEntries(git, [
     "-F",
     `--grep=${TRAILER.rolledBackSource}: ${sourceCommit}`,
+    `--grep=${TRAILER.sourceCommit}: ${sourceCommit}`,
     "HEAD"
   ]);
   for (const c of hits) {
     const t = parseTrailers(c.message);
     if (t[TRAILER.action] === "revert" && t[TRAILER.rolledBackSource] === sourceCommit)
       return c.sha;
+    if (t[TRAILER.action] === "bump" && t[TRAILER.sourceCommit] === sourceCommit) {
+      const byHand = await findRevertOf(git, c.sha);
+      if (byHand) return byHand;
+    }
   }
   return void 0;
 }

@@ -1,10 +1,8 @@
 import {
-  revertDeployment
-} from "./chunk-XLAA657M.js";
-import {
   findToplevel,
-  isGitUrl
-} from "./chunk-TO2ZGFLZ.js";
+  isGitUrl,
+  revertDeployment
+} from "./chunk-LJWC5AAD.js";
 import "./chunk-M3M4HARC.js";
 import {
   boolFlag,

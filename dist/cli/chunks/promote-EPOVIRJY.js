@@ -1,6 +1,6 @@
 import {
   latestCommitStatus
-} from "./chunk-CFLGJYZN.js";
+} from "./chunk-TRBHRLGR.js";
 import {
   GITHUB_FLAGS,
   MAX_PR_BODY,
@@ -14,7 +14,7 @@ import {
   promotionBranch,
   updatePullRequest,
   verifyContext
-} from "./chunk-3F3CJYHG.js";
+} from "./chunk-2EMQGD6A.js";
 import {
   environmentOf,
   openOverlay,
@@ -29,11 +29,9 @@ import {
   setImage
 } from "./chunk-ISXFROZH.js";
 import {
-  findRevertOf
-} from "./chunk-XLAA657M.js";
-import {
   TRAILER,
   checkRepo,
+  findRevertOf,
   formatTrailers,
   logEntries,
   parseTrailers,
@@ -42,7 +40,7 @@ import {
   shortDigest,
   shortTag,
   withWorkspace
-} from "./chunk-TO2ZGFLZ.js";
+} from "./chunk-LJWC5AAD.js";
 import {
   checkBranch,
   checkDigest,

@@ -1,6 +1,6 @@
 import {
   shortTag
-} from "./chunk-TO2ZGFLZ.js";
+} from "./chunk-LJWC5AAD.js";
 import {
   retry
 } from "./chunk-M3M4HARC.js";

@@ -5,13 +5,11 @@ import {
   KubeApiError
 } from "./chunk-HCDO6AGJ.js";
 import {
-  findRevertOf,
-  revertDeployment
-} from "./chunk-XLAA657M.js";
-import {
   fetchBranch,
-  openWorkspace
-} from "./chunk-TO2ZGFLZ.js";
+  findRevertOf,
+  openWorkspace,
+  revertDeployment
+} from "./chunk-LJWC5AAD.js";
 import {
   checkBranch,
   checkCommitSha,

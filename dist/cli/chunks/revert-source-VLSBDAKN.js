@@ -10,15 +10,13 @@ import {
   listPullRequests,
   runUrl,
   sourceRevertBranch
-} from "./chunk-3F3CJYHG.js";
-import {
-  deployedChange,
-  findRevertOf
-} from "./chunk-XLAA657M.js";
+} from "./chunk-2EMQGD6A.js";
 import {
   TRAILER,
   checkRepo,
+  deployedChange,
   ensureFullHistory,
+  findRevertOf,
   gitopsAction,
   isGitUrl,
   logEntries,
@@ -27,7 +25,7 @@ import {
   remoteBranchTip,
   shortTag,
   withWorkspace
-} from "./chunk-TO2ZGFLZ.js";
+} from "./chunk-LJWC5AAD.js";
 import {
   checkBranch,
   checkCommitSha,

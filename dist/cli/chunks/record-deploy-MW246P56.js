@@ -4,7 +4,7 @@ import {
   listDeployments,
   setCommitStatus,
   setDeploymentStatus
-} from "./chunk-CFLGJYZN.js";
+} from "./chunk-TRBHRLGR.js";
 import {
   GITHUB_FLAGS,
   deployContext,
@@ -13,16 +13,14 @@ import {
   runUrl,
   verdictRecords,
   verifyContext
-} from "./chunk-3F3CJYHG.js";
-import {
-  deployedChange
-} from "./chunk-XLAA657M.js";
+} from "./chunk-2EMQGD6A.js";
 import {
   Git,
   TRAILER,
+  deployedChange,
   shortDigest,
   shortTag
-} from "./chunk-TO2ZGFLZ.js";
+} from "./chunk-LJWC5AAD.js";
 import {
   checkCommitSha,
   checkEnvironment

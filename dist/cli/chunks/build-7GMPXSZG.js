@@ -51,11 +51,11 @@ __name(containerEngineEnv, "containerEngineEnv");
 var ENGINE_HINT = `run 'bash scripts/setup.sh' (it starts podman's Docker API at ${PODMAN_SOCKET}), or set DOCKER_HOST to a running engine`;
 
 // gitops/adapters/docker.ts
-function docker(args, input) {
+function docker(args, input, env = process.env) {
   return runProcess("docker", args, {
     input,
     // Finds the engine setup started (podman's socket) when the user exported nothing.
-    env: containerEngineEnv(process.env),
+    env: containerEngineEnv(env),
     installHint: "install the docker CLI (and an engine: Docker, or podman serving the Docker API)"
   });
 }
@@ -329,6 +329,7 @@ async function buildImage(opts) {
   const tags = [`${opts.image}:${opts.sha}`, `${opts.image}:${short}`];
   const created = (/* @__PURE__ */ new Date()).toISOString();
   const registry = parseImageRef(opts.image, "image").registry;
+  const pushEnv = opts.dockerConfig ? { ...process.env, DOCKER_CONFIG: opts.dockerConfig } : process.env;
   if (opts.push && opts.registryAuth?.username && opts.registryAuth.password !== void 0) {
     const login = await docker(
       [
@@ -338,7 +339,8 @@ async function buildImage(opts) {
         "--password-stdin",
         registry ?? "docker.io"
       ],
-      opts.registryAuth.password
+      opts.registryAuth.password,
+      pushEnv
     );
     if (login.code !== 0) {
       throw new BuildError(
@@ -381,7 +383,7 @@ async function buildImage(opts) {
   for (const tag of tags) {
     await retry(
       async () => {
-        const pushed = await docker(["push", tag]);
+        const pushed = await docker(["push", tag], void 0, pushEnv);
         if (pushed.code !== 0) {
           const detail = outputTail(pushed.stderr || pushed.stdout, 3);
           throw new BuildError(

@@ -2,7 +2,7 @@ import {
   call,
   octokitFor,
   repoOf
-} from "./chunk-3F3CJYHG.js";
+} from "./chunk-2EMQGD6A.js";
 import {
   __name
 } from "./chunk-LSNGMJ2J.js";
