@@ -203,7 +203,8 @@ guards.describe("the workflows' loop guards, evaluated by act", () => {
     expect(
       await firstJobs('promote.yml', 'workflow_run', deployRun('service: x', 'failure')),
     ).toEqual({ promote: 'skipped', 'verify-gke': 'skipped' });
-    const merge = 'Merge pull request #7 from acme/promote/gke\n\npromote score-api aaaaaaa to gke';
+    const merge =
+      'Merge pull request #7 from acme/promote/gke/sha256-aaaaaaaaaaaa\n\npromote score-api aaaaaaa to gke';
     expect(await firstJobs('promote.yml', 'push', push(merge))).toEqual({
       promote: 'skipped',
       'verify-gke': 'started',
@@ -216,7 +217,10 @@ guards.describe("the workflows' loop guards, evaluated by act", () => {
       'verify-gke': 'skipped',
     });
     expect(
-      await firstJobs('promote.yml', 'workflow_dispatch', { ref: 'refs/heads/main', inputs: {} }),
+      await firstJobs('promote.yml', 'workflow_dispatch', {
+        ref: 'refs/heads/main',
+        inputs: { digest: `sha256:${'a'.repeat(64)}` },
+      }),
     ).toEqual({ promote: 'started', 'verify-gke': 'skipped' });
   });
 });

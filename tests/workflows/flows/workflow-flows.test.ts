@@ -12,6 +12,7 @@
 //   5. workflow_dispatch with sha and force deploys that quarantined source again.
 // The flows build on each other in that order. Each prints the jobs it ran, their outcomes and
 // timings; the assertions read the cluster and the git history, not only exit codes.
+import { promotionBranch } from '../../../gitops/rules/deploy-record.js';
 import { jest } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -214,15 +215,16 @@ flows.describe('the workflows, run by act', () => {
     expect(jobResults(promote)).toEqual({ promote: 'success', 'verify-gke': 'skipped' });
     // The same digest, copied to Artifact Registry (the stand-in path of the local registry).
     expect(await resolveDigest(`${ARTIFACT_REGISTRY.local}:${a.source}`)).toBe(digest);
-    // The PR: opened with the App's installation token, head promote/gke pushed by the App.
+    // The PR: opened with the App's installation token, its branch (one per digest) pushed by the App.
+    const branch = promotionBranch('gke', digest);
     const pr = e.github.pulls.find((x) => x.number === p.pullNumber)!;
-    expect(pr).toMatchObject({ head: 'promote/gke', base: 'main', state: 'closed' });
+    expect(pr).toMatchObject({ head: branch, base: 'main', state: 'closed' });
     expect(pr.body).toContain(digest);
     const create = e.github.requests.find((r) => r.method === 'POST' && r.path.endsWith('/pulls'));
     const appToken = e.github.installationTokens.map((t) => `Bearer ${t.token}`);
     expect(appToken).toContain(create?.authorization);
     expect(e.github.installationTokens.every((t) => t.revoked)).toBe(true);
-    expect(p.branchPush.map((d) => d.ref)).toEqual(['refs/heads/promote/gke']);
+    expect(p.branchPush.map((d) => d.ref)).toEqual([`refs/heads/${branch}`]);
     // CI would run for the branch and the PR (an App's push and PR start workflows).
     for (const d of [...p.branchPush, p.pullRequestOpened])
       expect(d.decisions.filter((x) => x.runs).map((x) => x.file)).toEqual(['ci.yml']);

@@ -27,8 +27,15 @@ export const DEFERRED_CI = {
 export const FLOW_PUSHES = {
   sourceChange: { ref: 'refs/heads/main', files: ['service/src/main.ts'] },
   bump: { ref: 'refs/heads/main', files: ['overlays/minikube/kustomization.yaml'] },
-  promotionBranch: { ref: 'refs/heads/promote/gke', files: ['overlays/gke/kustomization.yaml'] },
-  promotionMerge: { ref: 'refs/heads/main', files: ['overlays/gke/kustomization.yaml'] },
+  // One branch per digest; a promotion also pins deploy/ as minikube verified it in overlays/gke/base.
+  promotionBranch: {
+    ref: 'refs/heads/promote/gke/sha256-0123456789ab',
+    files: ['overlays/gke/kustomization.yaml', 'overlays/gke/base/deployment.yaml'],
+  },
+  promotionMerge: {
+    ref: 'refs/heads/main',
+    files: ['overlays/gke/kustomization.yaml', 'overlays/gke/base/deployment.yaml'],
+  },
   handRevertOfBump: { ref: 'refs/heads/main', files: ['overlays/minikube/kustomization.yaml'] },
   docsOnly: { ref: 'refs/heads/main', files: ['docs/troubleshooting.md'] },
 } as const;
