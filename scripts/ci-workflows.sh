@@ -48,6 +48,7 @@ if [[ "$flows" != all ]]; then
   # Jest selects the flows by their test names ("1. ...", "2. ..."); the loop guards always run.
   args+=(-t "^(the workflows' loop guards|the workflows, run by act ($(tr -s '[:space:]' '|' <<<"$flows" | sed 's/|$//'))\.)")
 fi
+mkdir -p .cache
 results=".cache/workflow-results.json"
 rm -f "$results"
 say "npm run test:workflows ${args[*]:-}"
