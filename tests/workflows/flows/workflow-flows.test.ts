@@ -221,8 +221,9 @@ flows.describe('the workflows, run by act', () => {
     expect(pr).toMatchObject({ head: branch, base: 'main', state: 'closed' });
     expect(pr.body).toContain(digest);
     const create = e.github.requests.find((r) => r.method === 'POST' && r.path.endsWith('/pulls'));
-    const appToken = e.github.installationTokens.map((t) => `Bearer ${t.token}`);
-    expect(appToken).toContain(create?.authorization);
+    // Octokit says `token X`, other clients `Bearer X`: GitHub takes both.
+    const appToken = e.github.installationTokens.map((t) => t.token);
+    expect(appToken).toContain(create?.authorization?.replace(/^(?:Bearer|token) /, ''));
     expect(e.github.installationTokens.every((t) => t.revoked)).toBe(true);
     expect(p.branchPush.map((d) => d.ref)).toEqual([`refs/heads/${branch}`]);
     // CI would run for the branch and the PR (an App's push and PR start workflows).
