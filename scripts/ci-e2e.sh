@@ -74,6 +74,8 @@ if ((${#need[@]})); then
   fi
 fi
 missing=()
+# shellcheck source=scripts/go-toolchain.sh
+source scripts/go-toolchain.sh
 for tool in go git kubectl openssl curl ss etcd redis-server redis-cli containerd runc iptables nft nfacct skopeo docker flock; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done

@@ -29,6 +29,8 @@ if [[ "$flows" != all && ! "$flows" =~ ^[1-5]([[:space:]]+[1-5])*$ ]]; then
   exit 2
 fi
 missing=()
+# shellcheck source=scripts/go-toolchain.sh
+source scripts/go-toolchain.sh
 for tool in go git kubectl skopeo podman curl flock openssl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if ((${#missing[@]})); then
   echo "ci-workflows: missing ${missing[*]} (scripts/setup.sh installs podman and skopeo; Go builds act)" >&2

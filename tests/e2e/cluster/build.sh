@@ -25,6 +25,12 @@ cache="${E2E_CLUSTER_CACHE:-$root/.cache}"
 logs="$cache/logs"
 mkdir -p "$cache/bin" "$logs"
 export GOFLAGS="${GOFLAGS:--p=2 -buildvcs=false}"
+# shellcheck source=scripts/go-toolchain.sh
+source "$root/scripts/go-toolchain.sh"
+if ((GO_MISSING)); then
+  echo "build.sh: no Go toolchain (go on PATH, /usr/local/go/bin or /usr/lib/go/bin); install Go 1.22 or newer" >&2
+  exit 3
+fi
 read -r -a nice_cmd <<<"${NICE:-nice -n 19}"
 
 ALL_TARGETS=(k8s pause kustomize argocd)
