@@ -7,31 +7,32 @@
 # ever taken for the cluster's. (A marker in the environment would not do: redis overwrites it with
 # its process title.)
 
-# start_time PID: the process's start time, or nothing when there is no such process.
-start_time() {
+# state_and_start PID: the process's state letter and start time, or nothing when there is none.
+state_and_start() {
   local stat
+  local -a f
   stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
   stat="${stat##*) }" # comm, in parentheses, may hold spaces
   read -r -a f <<<"$stat"
-  echo "${f[19]}"
+  echo "${f[0]} ${f[19]}"
 }
 
 # record NAME PID: remembers PID as the cluster's process NAME.
 record() {
+  local now
+  now="$(state_and_start "$2")"
   echo "$2" >"$dir/pids/$1.pid"
-  start_time "$2" >"$dir/pids/$1.start"
+  echo "${now#* }" >"$dir/pids/$1.start"
 }
 
 # ours NAME: the process recorded as NAME is alive, not a zombie (an exited child of a reaper that
 # has not waited for it yet), and the very process that was recorded.
 ours() {
-  local pid start stat
+  local pid start now
   pid="$(cat "$dir/pids/$1.pid" 2>/dev/null)" && [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   start="$(cat "$dir/pids/$1.start" 2>/dev/null)" && [[ -n "$start" ]] || return 1
-  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  read -r -a f <<<"$stat"
-  [[ "${f[0]}" != Z && "${f[19]}" == "$start" ]]
+  now="$(state_and_start "$pid")"
+  [[ -n "$now" && "${now%% *}" != Z && "${now#* }" == "$start" ]]
 }
 
 # stop NAME PREFIX [group]: SIGTERM to the recorded process (with "group", to its process group:
