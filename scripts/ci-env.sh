@@ -119,7 +119,9 @@ if ! command -v kubectl >/dev/null 2>&1 && ! command -v kustomize >/dev/null 2>&
   problems+=("neither kubectl nor kustomize is installed (the lint, the pipeline and the tests render the overlays with Kustomize).
     Do: install kubectl (https://kubernetes.io/docs/tasks/tools/; it includes Kustomize) or kustomize v5, then run again.")
 fi
-if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+# shellcheck source=scripts/go-toolchain.sh
+. scripts/go-toolchain.sh
+if ((GO_MISSING)); then
   problems+=("Go is missing (actionlint and the e2e cluster are built from their Go modules; Debian's golang-go 1.19 is too old).
     Do: install Go 1.22 or newer (https://go.dev/doc/install), then run again.")
 fi
