@@ -20,12 +20,12 @@ var summaries = {
 var loaders = {
   bump: /* @__PURE__ */ __name(async () => (await import("./chunks/bump-GGSJRXBS.js")).bumpCommand, "bump"),
   render: /* @__PURE__ */ __name(async () => (await import("./chunks/render-2DC4TOMJ.js")).renderCommand, "render"),
-  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-EPOVIRJY.js")).promoteCommand, "promote"),
+  promote: /* @__PURE__ */ __name(async () => (await import("./chunks/promote-ZK3BXAUX.js")).promoteCommand, "promote"),
   build: /* @__PURE__ */ __name(async () => (await import("./chunks/build-7GMPXSZG.js")).buildCommand, "build"),
   verify: /* @__PURE__ */ __name(async () => (await import("./chunks/verify-ESHPPSSR.js")).verifyCommand, "verify"),
   revert: /* @__PURE__ */ __name(async () => (await import("./chunks/revert-NVHDPTEG.js")).revertCommand, "revert"),
-  "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-MW246P56.js")).recordDeployCommand, "record-deploy"),
-  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-VLSBDAKN.js")).revertSourceCommand, "revert-source")
+  "record-deploy": /* @__PURE__ */ __name(async () => (await import("./chunks/record-deploy-5SAC2KVX.js")).recordDeployCommand, "record-deploy"),
+  "revert-source": /* @__PURE__ */ __name(async () => (await import("./chunks/revert-source-3V553HYO.js")).revertSourceCommand, "revert-source")
 };
 function overview() {
   const names = Object.keys(summaries);

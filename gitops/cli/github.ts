@@ -8,6 +8,10 @@ import { stringFlag } from './output.js';
 export const GITHUB_FLAGS = `  --github-repo O/R       GitHub repository (default GITHUB_REPOSITORY)
   --github-api-url URL    GitHub API URL (default GITHUB_API_URL or https://api.github.com)`;
 
+/** The last line of the help of every command that calls GitHub. */
+export const GITHUB_TOKEN_NOTE =
+  'The token is read from GITHUB_TOKEN only, never from a flag, and is never printed.';
+
 /** The GitHub target of a command: repository and API from flags or the environment, the token from GITHUB_TOKEN only. */
 export function githubTarget(
   values: Record<string, unknown>,

@@ -4,7 +4,7 @@ import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from '
 import { withInputNames } from '../errors.js';
 import type { GithubTarget } from '../adapters/github.js';
 import { promote } from '../flows/promote.js';
-import { GITHUB_FLAGS, githubTarget } from './github.js';
+import { GITHUB_FLAGS, GITHUB_TOKEN_NOTE, githubTarget } from './github.js';
 
 const usage = `Usage: gitops promote --from DIR --to DIR [options]
 
@@ -31,7 +31,7 @@ ${GITHUB_FLAGS}
   --json                  Print one JSON object: the promotion and the pull request
   -h, --help              Show this help
 
-The token is read from GITHUB_TOKEN only, never from a flag, and is never printed.`;
+${GITHUB_TOKEN_NOTE}`;
 
 /** `gitops promote`: copy a verified digest from one overlay to another through a pull request. */
 export const promoteCommand: CliCommand = {

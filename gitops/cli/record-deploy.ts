@@ -4,7 +4,7 @@ import { finishDeploy, readDeployedChange, startDeploy } from '../flows/record-d
 import { parseOutcome, runUrl } from '../rules/deploy-record.js';
 import type { CliCommand } from './command.js';
 import { flagOptions } from './command.js';
-import { GITHUB_FLAGS, githubTarget } from './github.js';
+import { GITHUB_FLAGS, GITHUB_TOKEN_NOTE, githubTarget } from './github.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 
 const usage = `Usage: gitops record-deploy --phase start|finish --environment NAME --revision SHA --environment-url URL [options]
@@ -32,7 +32,7 @@ ${GITHUB_FLAGS}
   --json                  Print one JSON object: the deployment and what was written
   -h, --help              Show this help
 
-The token is read from GITHUB_TOKEN only, never from a flag, and is never printed.`;
+${GITHUB_TOKEN_NOTE}`;
 
 /** `gitops record-deploy`: a deploy's Deployment and statuses on GitHub. */
 export const recordDeployCommand: CliCommand = {

@@ -4,7 +4,7 @@ import { isGitUrl } from '../adapters/git.js';
 import { revertSource } from '../flows/revert-source.js';
 import type { CliCommand } from './command.js';
 import { flagOptions } from './command.js';
-import { GITHUB_FLAGS, githubTarget } from './github.js';
+import { GITHUB_FLAGS, GITHUB_TOKEN_NOTE, githubTarget } from './github.js';
 import { runUrl } from '../rules/deploy-record.js';
 import { boolFlag, printOutput, progressLogger, requireFlag, stringFlag } from './output.js';
 
@@ -28,7 +28,7 @@ ${GITHUB_FLAGS}
   --json                  Print one JSON object: what was opened, and the commits
   -h, --help              Show this help
 
-The token is read from GITHUB_TOKEN only, never from a flag, and is never printed.`;
+${GITHUB_TOKEN_NOTE}`;
 
 /** `gitops revert-source`: the pull request (or issue) that takes a rolled-back source off the branch. */
 export const revertSourceCommand: CliCommand = {

@@ -1,5 +1,6 @@
 import {
   GITHUB_FLAGS,
+  GITHUB_TOKEN_NOTE,
   GithubApiError,
   commitAuthorLogin,
   createIssue,
@@ -10,7 +11,7 @@ import {
   listPullRequests,
   runUrl,
   sourceRevertBranch
-} from "./chunk-2EMQGD6A.js";
+} from "./chunk-FCWK3BZS.js";
 import {
   TRAILER,
   checkRepo,
@@ -354,7 +355,7 @@ ${GITHUB_FLAGS}
   --json                  Print one JSON object: what was opened, and the commits
   -h, --help              Show this help
 
-The token is read from GITHUB_TOKEN only, never from a flag, and is never printed.`;
+${GITHUB_TOKEN_NOTE}`;
 var revertSourceCommand = {
   name: "revert-source",
   usage,

@@ -4,16 +4,17 @@ import {
   listDeployments,
   setCommitStatus,
   setDeploymentStatus
-} from "./chunk-TRBHRLGR.js";
+} from "./chunk-3AMNJBBB.js";
 import {
   GITHUB_FLAGS,
+  GITHUB_TOKEN_NOTE,
   deployContext,
   githubTarget,
   parseOutcome,
   runUrl,
   verdictRecords,
   verifyContext
-} from "./chunk-2EMQGD6A.js";
+} from "./chunk-FCWK3BZS.js";
 import {
   Git,
   TRAILER,
@@ -224,7 +225,7 @@ ${GITHUB_FLAGS}
   --json                  Print one JSON object: the deployment and what was written
   -h, --help              Show this help
 
-The token is read from GITHUB_TOKEN only, never from a flag, and is never printed.`;
+${GITHUB_TOKEN_NOTE}`;
 var recordDeployCommand = {
   name: "record-deploy",
   usage,

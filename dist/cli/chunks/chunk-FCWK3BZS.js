@@ -344,6 +344,7 @@ __name(commitAuthorLogin, "commitAuthorLogin");
 // gitops/cli/github.ts
 var GITHUB_FLAGS = `  --github-repo O/R       GitHub repository (default GITHUB_REPOSITORY)
   --github-api-url URL    GitHub API URL (default GITHUB_API_URL or https://api.github.com)`;
+var GITHUB_TOKEN_NOTE = "The token is read from GITHUB_TOKEN only, never from a flag, and is never printed.";
 function githubTarget(values, io, why) {
   const flag = stringFlag(values, "github-repo");
   const repoName = flag ?? io.env.GITHUB_REPOSITORY;
@@ -388,5 +389,6 @@ export {
   sourceRevertBranch,
   runUrl,
   GITHUB_FLAGS,
+  GITHUB_TOKEN_NOTE,
   githubTarget
 };

@@ -2,7 +2,7 @@ import {
   call,
   octokitFor,
   repoOf
-} from "./chunk-2EMQGD6A.js";
+} from "./chunk-FCWK3BZS.js";
 import {
   __name
 } from "./chunk-LSNGMJ2J.js";

@@ -1,8 +1,9 @@
 import {
   latestCommitStatus
-} from "./chunk-TRBHRLGR.js";
+} from "./chunk-3AMNJBBB.js";
 import {
   GITHUB_FLAGS,
+  GITHUB_TOKEN_NOTE,
   MAX_PR_BODY,
   closePullRequest,
   createPullRequest,
@@ -14,7 +15,7 @@ import {
   promotionBranch,
   updatePullRequest,
   verifyContext
-} from "./chunk-2EMQGD6A.js";
+} from "./chunk-FCWK3BZS.js";
 import {
   environmentOf,
   openOverlay,
@@ -711,7 +712,7 @@ ${GITHUB_FLAGS}
   --json                  Print one JSON object: the promotion and the pull request
   -h, --help              Show this help
 
-The token is read from GITHUB_TOKEN only, never from a flag, and is never printed.`;
+${GITHUB_TOKEN_NOTE}`;
 var promoteCommand = {
   name: "promote",
   usage,
